@@ -1,0 +1,59 @@
+#pragma once
+// Server: the thin facade that starts the worker pool on a configuration and a handler.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <surge/config.hpp>
+#include <surge/handler.hpp>
+
+namespace spdlog {
+class logger;
+}
+
+namespace surge {
+namespace detail {
+class Application;
+class WorkerPool;
+}  // namespace detail
+
+/// Owns the workers. Typical use: construct, start(), then wait() (or shutdown() from a signal
+/// thread). All methods are thread-safe except construction and destruction.
+class Server final {
+ public:
+  /// One handler answers every request.
+  Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log = nullptr);
+  /// A prepared application (the router builds one). For embedders, prefer the Router overloads.
+  Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
+         std::shared_ptr<spdlog::logger> log = nullptr);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds every listen address in every worker and starts the worker threads. Throws
+  /// std::system_error (address in use, permission denied, bad address) with a message naming
+  /// the address.
+  void start();
+  /// Blocks until every worker has stopped.
+  void wait();
+  /// Graceful shutdown: readiness fails at once; after shutdown.drain_delay listeners close, idle
+  /// connections close, in-flight requests finish (their responses say Connection: close), and
+  /// after shutdown.timeout whatever is left is force-closed. Idempotent; returns at once.
+  void shutdown();
+  /// Closes everything now.
+  void stop();
+  /// True once shutdown() was called (what /readyz reports).
+  bool draining() const;
+  /// "127.0.0.1:43817", one per listen address, with ephemeral ports resolved. After start().
+  std::vector<std::string> local_addresses() const;
+  /// The port of the first listen address. After start().
+  std::uint16_t port() const;
+  const ServerConfig& config() const;
+
+ private:
+  std::unique_ptr<detail::WorkerPool> pool_;
+};
+
+}  // namespace surge

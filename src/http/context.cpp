@@ -1,0 +1,120 @@
+// The public Request / Response / Context accessors, over the engine's Exchange.
+#include <surge/context.hpp>
+
+#include <boost/beast/http/field.hpp>
+
+#include "http/exchange.hpp"
+
+namespace surge {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// field-value: VCHAR, obs-text, SP and HTAB; no CR, LF, NUL or other controls.
+bool is_field_value(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+bool is_engine_field(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "date") || iequals(name, "server");
+}
+
+}  // namespace
+
+Method Request::method() const { return ex_->head().method; }
+std::string_view Request::method_name() const { return ex_->view(ex_->head().method_text); }
+std::string_view Request::target() const { return ex_->view(ex_->head().target); }
+std::string_view Request::path() const {
+  std::string_view path = ex_->view(ex_->head().path);
+  return path.empty() ? std::string_view("/") : path;
+}
+std::string_view Request::query() const { return ex_->view(ex_->head().query); }
+int Request::version() const { return ex_->head().version; }
+std::string_view Request::host() const { return ex_->view(ex_->head().host); }
+std::size_t Request::header_count() const { return ex_->head().header_count; }
+HeaderField Request::header_at(std::size_t index) const {
+  const detail::HeaderEntry& entry = ex_->header(index);
+  return {ex_->view(entry.name), ex_->view(entry.value)};
+}
+std::optional<std::string_view> Request::header(std::string_view name) const {
+  // Well-known names compare as Beast field numbers; others by case-insensitive text.
+  auto field = static_cast<std::uint16_t>(boost::beast::http::string_to_field(name));
+  const std::size_t count = ex_->head().header_count;
+  for (std::size_t i = 0; i < count; ++i) {
+    const detail::HeaderEntry& entry = ex_->header(i);
+    bool match = field != 0 ? entry.field == field : iequals(ex_->view(entry.name), name);
+    if (match) return ex_->view(entry.value);
+  }
+  return std::nullopt;
+}
+std::string_view Request::body() const { return ex_->view(ex_->head().body); }
+const PeerAddress& Request::peer() const { return ex_->peer(); }
+
+void Response::set_status(int status) {
+  ex_->set_status(status);
+  ex_->mark_answered();
+}
+int Response::status() const { return ex_->status(); }
+bool Response::add_header(std::string_view name, std::string_view value) {
+  if (!is_token(name) || !is_field_value(value) || is_engine_field(name)) return false;
+  ex_->append_header(name, value);
+  ex_->mark_answered();
+  return true;
+}
+void Response::set_content_type(std::string_view type) {
+  if (is_field_value(type)) ex_->set_content_type(type);
+  ex_->mark_answered();
+}
+void Response::set_body(std::string_view bytes) {
+  ex_->body().clear();
+  ex_->body().append(bytes);
+  ex_->mark_answered();
+}
+void Response::append_body(std::string_view bytes) {
+  ex_->body().append(bytes);
+  ex_->mark_answered();
+}
+std::string_view Response::body() const { return ex_->body().view(); }
+void Response::close_connection() { ex_->request_close(); }
+
+std::string_view Context::param(std::string_view name) const {
+  return request_.ex_->param(name);
+}
+
+void Context::text(int status, std::string_view body) {
+  response_.set_status(status);
+  response_.set_content_type("text/plain; charset=utf-8");
+  response_.set_body(body);
+}
+
+void Context::json(int status, std::string_view json_text) {
+  response_.set_status(status);
+  response_.set_content_type("application/json");
+  response_.set_body(json_text);
+}
+
+}  // namespace surge

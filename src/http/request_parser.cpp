@@ -1,0 +1,381 @@
+#include "http/request_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace surge::detail {
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex_digit(char c) {
+  return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// tchar (RFC 9110 5.6.2)
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_ascii_digit(c)) return true;
+  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+}
+
+// unreserved / sub-delims of RFC 3986, the characters of a reg-name besides pct-encoded.
+bool is_reg_name_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_ascii_digit(c)) return true;
+  return c != '\0' && std::strchr("-._~!$&'()*+,;=", c) != nullptr;
+}
+
+}  // namespace
+
+bool is_valid_host(std::string_view h) {
+  std::size_t i = 0;
+  if (!h.empty() && h[0] == '[') {
+    auto close = h.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (std::size_t k = 1; k < close; ++k) {
+      if (!is_hex_digit(h[k]) && h[k] != ':' && h[k] != '.') return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < h.size() && h[i] != ':') {
+      if (h[i] == '%') {
+        if (i + 2 >= h.size() || !is_hex_digit(h[i + 1]) || !is_hex_digit(h[i + 2])) return false;
+        i += 3;
+        continue;
+      }
+      if (!is_reg_name_char(h[i])) return false;
+      ++i;
+    }
+  }
+  if (i == h.size()) return true;
+  if (h[i] != ':') return false;
+  for (++i; i < h.size(); ++i) {
+    if (!is_ascii_digit(h[i])) return false;
+  }
+  return true;
+}
+
+RequestParser::RequestParser(const ParserLimits& limits, HeaderEntry* headers)
+    : limits_(limits), headers_(headers) {
+  header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  body_limit(limits.max_body_bytes);
+  // Stop right after the header section so the caller decides before the body is consumed.
+  eager(false);
+}
+
+void RequestParser::limit_body(std::uint64_t max_body_bytes) { body_limit(max_body_bytes); }
+
+std::size_t RequestParser::parse(char* base, std::size_t begin, std::size_t end, error_code& ec) {
+  base_ = base;
+  end_ = base + end;
+  std::size_t pos = begin;
+  if (!started_) {
+    // RFC 9112 2.2: ignore empty lines received before the request line.
+    while (pos < end && (base[pos] == '\r' || base[pos] == '\n')) ++pos;
+    if (pos == end) {
+      ec = http::error::need_more;
+      return pos - begin;
+    }
+    started_ = true;
+    request_offset_ = pos;
+  }
+  if (!request_line_checked_) {
+    if (RequestError e = precheck_request_line(base + pos, end - pos); e != RequestError::kNone) {
+      ec = e;
+      return pos - begin;
+    }
+  }
+  if (is_header_done()) eager(true);
+  if (pos == end && !is_done()) {
+    ec = http::error::need_more;
+    return 0;
+  }
+  bool header_was_done = is_header_done();
+  pos += put(boost::asio::const_buffer(base + pos, end - pos), ec);
+  if (ec == http::error::bad_transfer_encoding) {
+    // Beast reports both "Content-Length then Transfer-Encoding" and "chunked twice" this way.
+    ec = head_.has_content_length ? RequestError::kContentLengthWithTransferEncoding
+                                  : RequestError::kChunkedNotFinal;
+  } else if (ec == http::error::bad_content_length && has_transfer_encoding_) {
+    ec = RequestError::kContentLengthWithTransferEncoding;
+  }
+  if (ec && ec != http::error::need_more) return pos - begin;
+
+  // Beast measures its header limit from the first unconsumed field, not from the request line,
+  // so the total is enforced here.
+  std::size_t header_bytes = (is_header_done() ? pos : end) - request_offset_;
+  if (!header_was_done && header_bytes > limits_.max_header_bytes) {
+    ec = RequestError::kHeaderTooLarge;
+    return pos - begin;
+  }
+  if (!header_was_done && is_header_done()) head_.body.offset = static_cast<std::uint32_t>(pos);
+  return pos - begin;
+}
+
+RequestError RequestParser::precheck_request_line(char* line, std::size_t available) {
+  const std::size_t limit = limits_.max_request_line_bytes;
+  const std::size_t scan = std::min(available, limit + 2);
+  const auto* lf = static_cast<const char*>(std::memchr(line, '\n', scan));
+  if (lf == nullptr) {
+    // Not complete yet; Beast still sees the partial line, so garbage is refused without waiting.
+    return available >= limit + 2 ? RequestError::kRequestLineTooLong : RequestError::kNone;
+  }
+  request_line_checked_ = true;
+  std::size_t length = static_cast<std::size_t>(lf - line);
+  if (length > 0 && line[length - 1] == '\r') --length;
+  if (length > limit) return RequestError::kRequestLineTooLong;
+  // "... HTTP/d.d": other majors get 505; a higher 1.x minor is served as HTTP/1.1 (RFC 9110 2.5),
+  // which Beast cannot parse, so the digit is rewritten in place.
+  if (length >= 9) {
+    char* v = line + length - 8;
+    if (v[-1] == ' ' && std::memcmp(v, "HTTP/", 5) == 0 && is_ascii_digit(v[5]) && v[6] == '.' &&
+        is_ascii_digit(v[7])) {
+      if (v[5] != '1') {
+        return std::string_view(line, 4) == "PRI " ? RequestError::kHttp2Preface
+                                                    : RequestError::kVersionNotSupported;
+      }
+      if (v[7] > '1') v[7] = '1';
+    }
+  }
+  return RequestError::kNone;
+}
+
+void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_sv,
+                                    boost::beast::string_view target_sv, int version,
+                                    error_code& ec) {
+  const std::string_view method_str(method_sv.data(), method_sv.size());
+  const std::string_view target(target_sv.data(), target_sv.size());
+  if (!surge::parse_method(method_str, head_.method)) {
+    ec = RequestError::kMethodNotImplemented;
+    return;
+  }
+  head_.method_text = span_of(method_str);
+  head_.target = span_of(target);
+  head_.version = static_cast<std::uint8_t>(version);
+  if (RequestError e = check_target(target); e != RequestError::kNone) ec = e;
+}
+
+RequestError RequestParser::check_target(std::string_view target) {
+  if (target == "*") {
+    if (head_.method != Method::kOptions) return RequestError::kBadTarget;
+    head_.path = span_of(target);
+    return RequestError::kNone;
+  }
+  std::string_view path = target;
+  if (target.front() != '/') {
+    // absolute-form (RFC 9112 3.2.2): the authority replaces Host.
+    auto scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return RequestError::kBadTarget;
+    std::string_view scheme = target.substr(0, scheme_end);
+    if (!iequals(scheme, "http") && !iequals(scheme, "https")) return RequestError::kBadTarget;
+    std::string_view rest = target.substr(scheme_end + 3);
+    auto path_start = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, path_start);
+    if (authority.empty() || authority.find('@') != std::string_view::npos ||
+        !is_valid_host(authority)) {
+      return RequestError::kBadTarget;
+    }
+    head_.host = span_of(authority);
+    path = path_start == std::string_view::npos ? rest.substr(rest.size()) : rest.substr(path_start);
+  }
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '#') return RequestError::kBadTarget;
+    if (c == '%') {
+      if (i + 2 >= path.size() || !is_hex_digit(path[i + 1]) || !is_hex_digit(path[i + 2])) {
+        return RequestError::kBadTarget;
+      }
+      i += 2;
+    }
+  }
+  auto question = path.find('?');
+  if (question == std::string_view::npos) {
+    head_.path = span_of(path);
+  } else {
+    head_.path = span_of(path.substr(0, question));
+    head_.query = span_of(path.substr(question + 1));
+  }
+  return RequestError::kNone;
+}
+
+RequestError RequestParser::check_transfer_encoding(std::string_view value) {
+  has_transfer_encoding_ = true;
+  bool any = false;
+  while (true) {
+    auto comma = value.find(',');
+    std::string_view element = trim_ows(value.substr(0, comma));
+    if (!element.empty()) {
+      any = true;
+      std::string_view coding = trim_ows(element.substr(0, element.find(';')));
+      if (coding.empty() || !std::all_of(coding.begin(), coding.end(), is_tchar)) {
+        return RequestError::kBadTransferEncoding;
+      }
+      ++transfer_codings_;
+      if (iequals(coding, "chunked")) {
+        if (chunked_seen_) return RequestError::kChunkedNotFinal;
+        chunked_seen_ = true;
+        chunked_last_ = true;
+      } else {
+        chunked_last_ = false;
+        unknown_coding_ = true;
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return any ? RequestError::kNone : RequestError::kBadTransferEncoding;
+}
+
+void RequestParser::on_field_impl(http::field f, boost::beast::string_view name_sv,
+                                  boost::beast::string_view value_sv, error_code& ec) {
+  const std::string_view name(name_sv.data(), name_sv.size());
+  const std::string_view value(value_sv.data(), value_sv.size());
+  if (head_.header_count >= limits_.max_header_count) {
+    ec = RequestError::kTooManyHeaders;
+    return;
+  }
+  // Beast unfolds obs-fold silently: a folded value is either copied out of the buffer, or
+  // separated from the colon by a line break.
+  const char* colon = name.data() + name.size();
+  if (value.data() < colon || value.data() > end_) {
+    ec = RequestError::kObsFold;
+    return;
+  }
+  for (const char* p = colon + 1; p < value.data(); ++p) {
+    if (!is_ows(*p)) {
+      ec = RequestError::kObsFold;
+      return;
+    }
+  }
+  if (in_trailers_) {
+    ++head_.header_count;  // trailer fields count against the same limit, and are not kept
+    return;
+  }
+  switch (f) {
+    case http::field::host:
+      if (++host_count_ > 1) {
+        ec = RequestError::kDuplicateHost;
+        return;
+      }
+      if (!is_valid_host(value)) {
+        ec = RequestError::kBadHost;
+        return;
+      }
+      if (head_.host.size == 0) head_.host = span_of(value);
+      break;
+    case http::field::content_length: {
+      if (head_.has_content_length) {
+        ec = RequestError::kDuplicateContentLength;
+        return;
+      }
+      if (value.empty() || value.size() > 19 || !std::all_of(value.begin(), value.end(), is_ascii_digit)) {
+        ec = RequestError::kBadContentLength;
+        return;
+      }
+      std::uint64_t n = 0;
+      for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      head_.has_content_length = true;
+      head_.content_length = n;
+      break;
+    }
+    case http::field::transfer_encoding:
+      if (RequestError e = check_transfer_encoding(value); e != RequestError::kNone) {
+        ec = e;
+        return;
+      }
+      break;
+    case http::field::expect:
+      if (iequals(value, "100-continue")) {
+        head_.expect_continue = true;
+      } else {
+        bad_expectation_ = true;
+      }
+      break;
+    default:
+      break;
+  }
+  headers_[head_.header_count++] = {span_of(name), span_of(value), static_cast<std::uint16_t>(f)};
+}
+
+void RequestParser::on_header_impl(error_code& ec) {
+  in_trailers_ = true;
+  if (head_.version >= 11 && host_count_ == 0) {
+    ec = RequestError::kMissingHost;
+    return;
+  }
+  if (has_transfer_encoding_) {
+    // RFC 9112 6.1 and 6.3: TE in HTTP/1.0, TE with CL, or chunked not final: framing is unknown.
+    if (head_.version < 11) {
+      ec = RequestError::kTransferEncodingInHttp10;
+      return;
+    }
+    if (head_.has_content_length) {
+      ec = RequestError::kContentLengthWithTransferEncoding;
+      return;
+    }
+    if (!chunked_last_) {
+      ec = RequestError::kChunkedNotFinal;
+      return;
+    }
+    if (unknown_coding_) {
+      ec = RequestError::kTransferCodingUnsupported;
+      return;
+    }
+    head_.chunked = true;
+  }
+  if (head_.version < 11) {
+    head_.expect_continue = false;  // RFC 9110 10.1.1: ignore expectations in HTTP/1.0
+  } else if (bad_expectation_) {
+    ec = RequestError::kExpectationFailed;
+    return;
+  }
+  if (!head_.chunked && head_.content_length == 0) head_.expect_continue = false;
+  head_.keep_alive = keep_alive();
+}
+
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) {}
+
+std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code&) {
+  // Content-Length bodies arrive in place, right after the header section.
+  head_.body.size += static_cast<std::uint32_t>(body.size());
+  return body.size();
+}
+
+void RequestParser::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) {
+  // Chunk extensions are accepted and ignored (RFC 9112 7.1.1).
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                              error_code&) {
+  // Decode in place: the chunk's data always lies after the bytes decoded so far.
+  char* destination = base_ + head_.body.offset + head_.body.size;
+  if (destination != body.data()) std::memmove(destination, body.data(), body.size());
+  head_.body.size += static_cast<std::uint32_t>(body.size());
+  return body.size();
+}
+
+void RequestParser::on_finish_impl(error_code&) {}
+
+}  // namespace surge::detail

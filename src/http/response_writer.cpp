@@ -1,0 +1,109 @@
+#include "http/response_writer.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <surge/status.hpp>
+
+#include "http/exchange.hpp"
+
+namespace surge::detail {
+namespace {
+
+// "HTTP/1.1 200 OK\r\n" for every code, built once; responses copy it instead of formatting.
+struct StatusLines {
+  std::array<std::string, 600> lines;
+  StatusLines() {
+    for (int code = 100; code < 600; ++code) {
+      lines[code] = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason_phrase(code)) +
+                    "\r\n";
+    }
+  }
+};
+
+std::string_view status_line(int status) {
+  static const StatusLines kLines;
+  if (status < 100 || status >= 600) status = 500;
+  return kLines.lines[status];
+}
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* put_decimal(char* p, std::uint64_t n) {
+  char digits[20];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  while (count > 0) *p++ = digits[--count];
+  return p;
+}
+
+}  // namespace
+
+void append_decimal(ByteBuffer& out, std::uint64_t n) {
+  char* p = out.prepare(20);
+  out.commit(static_cast<std::size_t>(put_decimal(p, n) - p));
+}
+
+ResponseWriter::ResponseWriter(std::string_view server_name, const DateCache& date) : date_(date) {
+  if (!server_name.empty()) server_line_ = "Server: " + std::string(server_name) + "\r\n";
+  status_line(200);  // build the table at start-up, not on the first request
+}
+
+void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view content_type,
+                                std::string_view extra_headers, std::size_t body_size,
+                                const Framing& framing) const {
+  constexpr std::string_view kContentType = "Content-Type: ";
+  constexpr std::string_view kContentLength = "Content-Length: ";
+  constexpr std::string_view kClose = "Connection: close\r\n";
+  constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
+  std::string_view line = status_line(status);
+  std::size_t worst = line.size() + server_line_.size() + date_.header_line().size() +
+                      kContentType.size() + content_type.size() + 2 + kContentLength.size() + 22 +
+                      extra_headers.size() + kKeepAlive.size() + 2;
+  char* const start = out.prepare(worst);
+  char* p = put(start, line);
+  p = put(p, server_line_);
+  p = put(p, date_.header_line());
+  if (!content_type.empty()) {
+    p = put(p, kContentType);
+    p = put(p, content_type);
+    p = put(p, "\r\n");
+  }
+  if (!status_has_no_body(status)) {
+    p = put(p, kContentLength);
+    p = put_decimal(p, body_size);
+    p = put(p, "\r\n");
+  }
+  p = put(p, extra_headers);
+  if (framing.close) {
+    p = put(p, kClose);
+  } else if (framing.http10_keep_alive) {
+    p = put(p, kKeepAlive);
+  }
+  p = put(p, "\r\n");
+  out.commit(static_cast<std::size_t>(p - start));
+}
+
+void ResponseWriter::write(ByteBuffer& out, const Exchange& exchange,
+                           const Framing& framing) const {
+  const int status = exchange.status();
+  std::string_view body = exchange.body().view();
+  write_head(out, status, exchange.content_type(), exchange.extra_headers(), body.size(), framing);
+  if (!framing.head_request && !status_has_no_body(status)) out.append(body);
+}
+
+void ResponseWriter::write_text(ByteBuffer& out, int status, std::string_view body,
+                                const Framing& framing) const {
+  write_head(out, status, "text/plain; charset=utf-8", {}, body.size(), framing);
+  if (!framing.head_request && !status_has_no_body(status)) out.append(body);
+}
+
+void ResponseWriter::write_continue(ByteBuffer& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
+
+}  // namespace surge::detail

@@ -1,0 +1,86 @@
+#pragma once
+// SlabPool: fixed-size blocks for one worker, with a bounded capacity and a counted heap fallback.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace surge::detail {
+
+/// What a pool reports to the metrics exporter. Plain values: read them on the owning worker
+/// (the exporter reads a copy published by the worker, never the live pool).
+struct PoolStats {
+  std::size_t capacity = 0;  // blocks the pool can hand out before falling back to the heap
+  std::size_t in_use = 0;    // blocks handed out now, pool and heap fallbacks together
+  std::uint64_t misses = 0;  // allocations served by the heap because the pool was exhausted
+};
+
+/// Blocks of one size carved from one reserved address range (capacity x block size). Pages are
+/// committed by the kernel only when first touched, so a large capacity costs address space, not
+/// resident memory. Released blocks go to a LIFO free list, so the warmest block is reused first.
+///
+/// Not thread-safe by design: a pool belongs to one worker, which is the only thread that
+/// allocates from it and releases to it. allocate() never fails: when the pool is exhausted it
+/// takes the block from the heap and counts a miss; deallocate() recognises such blocks by address.
+class SlabPool final {
+ public:
+  /// block_size is rounded up to 16 bytes. Throws std::bad_alloc if the range cannot be reserved.
+  SlabPool(std::size_t block_size, std::size_t capacity);
+  ~SlabPool();
+  SlabPool(const SlabPool&) = delete;
+  SlabPool& operator=(const SlabPool&) = delete;
+
+  void* allocate();
+  void deallocate(void* block) noexcept;
+
+  std::size_t block_size() const { return block_size_; }
+  PoolStats stats() const { return {capacity_, in_use_, misses_}; }
+  bool owns(const void* block) const {
+    auto* p = static_cast<const std::byte*>(block);
+    return p >= base_ && p < base_ + capacity_ * block_size_;
+  }
+
+ private:
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+
+  std::size_t block_size_;
+  std::size_t capacity_;
+  std::byte* base_ = nullptr;
+  std::size_t never_used_ = 0;  // blocks [never_used_, capacity_) were never handed out
+  FreeBlock* free_ = nullptr;
+  std::size_t in_use_ = 0;
+  std::uint64_t misses_ = 0;
+};
+
+/// Typed front of a SlabPool: constructs T in a pooled block and destroys it on release.
+template <class T>
+class ObjectPool final {
+ public:
+  explicit ObjectPool(std::size_t capacity, std::size_t extra_bytes = 0)
+      : slab_(sizeof(T) + extra_bytes, capacity) {}
+
+  template <class... Args>
+  T* create(Args&&... args) {
+    void* block = slab_.allocate();
+    try {
+      return new (block) T(static_cast<Args&&>(args)...);
+    } catch (...) {
+      slab_.deallocate(block);
+      throw;
+    }
+  }
+  void destroy(T* object) noexcept {
+    if (object == nullptr) return;
+    object->~T();
+    slab_.deallocate(object);
+  }
+
+  PoolStats stats() const { return slab_.stats(); }
+  const SlabPool& slab() const { return slab_; }
+
+ private:
+  SlabPool slab_;
+};
+
+}  // namespace surge::detail

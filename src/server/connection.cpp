@@ -1,0 +1,496 @@
+#include "server/connection.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/beast/http/error.hpp>
+#include <spdlog/logger.h>
+
+#include <surge/status.hpp>
+
+#include "http/exchange.hpp"
+#include "server/worker.hpp"
+
+namespace surge::detail {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+// Read at least this much at a time; a smaller free tail is first compacted or grown.
+constexpr std::size_t kMinReadRoom = 1024;
+// Pipelined responses are written once this many bytes are waiting, whatever their number.
+constexpr std::size_t kFlushBytes = 64 * 1024;
+
+PeerAddress to_peer(const asio::ip::tcp::endpoint& endpoint) {
+  PeerAddress peer;
+  peer.port = endpoint.port();
+  const asio::ip::address address = endpoint.address();
+  if (address.is_v4()) {
+    auto v4 = address.to_v4().to_bytes();
+    peer.bytes[10] = peer.bytes[11] = 0xff;
+    std::memcpy(peer.bytes.data() + 12, v4.data(), 4);
+    peer.is_v4 = true;
+  } else {
+    auto v6 = address.to_v6().to_bytes();
+    std::memcpy(peer.bytes.data(), v6.data(), 16);
+  }
+  return peer;
+}
+
+bool is_client_gone(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
+
+}  // namespace
+
+Connection::Connection(Worker& worker)
+    : worker_(worker),
+      socket_(worker.io().get_executor()),
+      in_(&worker.buffers()),
+      out_(&worker.buffers()) {}
+
+Connection::~Connection() {
+  if (exchange_ != nullptr) worker_.release_exchange(exchange_);
+}
+
+void Connection::start(const asio::ip::tcp::endpoint& peer) {
+  peer_ = to_peer(peer);
+  worker_.on_open();
+  worker_.arm(*this, Wait::kHeader);  // the first request must arrive within the header timeout
+  read();
+}
+
+void Connection::refuse() {
+  worker_.on_open();
+  worker_.writer().write_text(out_, 503, "too many connections (limits.max_connections_per_worker)\n",
+                              {.close = true});
+  // One attempt, never waited for: a connection over the limit gets no resources.
+  [[maybe_unused]] auto sent =
+      ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  close(CloseReason::kLimit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The serving loop
+
+void Connection::drive() {
+  for (;;) {
+    Step step = closing_after_write_ ? Step::kClose : process();
+    if (step == Step::kDeferred) return;
+    if (step == Step::kClose) closing_after_write_ = true;
+    // write_out() returning false means the connection is now waiting for the socket, or closed
+    // (and possibly destroyed): either way nothing here may be touched any more.
+    if (out_pos_ < out_.size() && !write_out()) return;
+    if (step == Step::kClose) {
+      begin_close(close_reason_);
+      return;
+    }
+    if (step == Step::kNeedInput) {
+      wait_for_input();
+      return;
+    }
+  }
+}
+
+Connection::Step Connection::process() {
+  for (;;) {
+    if (exchange_ == nullptr) {
+      if (read_pos_ == in_.size()) return Step::kNeedInput;
+      exchange_ = worker_.acquire_exchange();
+      exchange_->begin(&peer_);
+      header_handled_ = false;
+    }
+    RequestParser& parser = exchange_->parser();
+    error_code ec;
+    read_pos_ += parser.parse(in_.data(), read_pos_, in_.size(), ec);
+    if (ec == boost::beast::http::error::need_more) {
+      if (!parser.started()) {
+        // Only empty lines so far: not a request yet, the connection is still idle.
+        finish_exchange();
+        return Step::kNeedInput;
+      }
+      if (!make_room()) return reject(parser.header_done() ? RequestError::kBodyTooLarge
+                                                           : RequestError::kHeaderTooLarge);
+      return Step::kNeedInput;
+    }
+    if (ec) return reject(classify(ec));
+    if (parser.header_done() && !header_handled_) {
+      header_handled_ = true;
+      if (Step step = on_header_complete(); step != Step::kContinue) return step;
+    }
+    if (parser.done()) {
+      if (Step step = dispatch(); step != Step::kContinue) return step;
+    }
+  }
+}
+
+Connection::Step Connection::on_header_complete() {
+  RequestParser& parser = exchange_->parser();
+  const RequestHead& head = parser.head();
+  exchange_->set_base(in_.data());
+  if (worker_.app().on_header(*exchange_)) return respond(!parser.done());
+  if (parser.done()) return Step::kContinue;
+  if (!head.chunked) {
+    // The whole body goes right after the header: make room for it once.
+    std::uint64_t missing = head.content_length - parser.body_received();
+    std::uint64_t buffered = in_.size() - read_pos_;
+    if (missing > buffered) in_.prepare(static_cast<std::size_t>(missing - buffered));
+  }
+  if (head.expect_continue && read_pos_ == in_.size()) {
+    // RFC 9110 10.1.1: the client waits for this before sending the body we are going to read.
+    ResponseWriter::write_continue(out_);
+    return Step::kFlush;
+  }
+  return Step::kContinue;
+}
+
+Connection::Step Connection::dispatch() {
+  exchange_->set_base(in_.data());
+  try {
+    worker_.app().handle(*exchange_);
+  } catch (const std::exception& e) {
+    // The recover middleware normally turns exceptions into 500s; this is the last line.
+    worker_.log().error("unhandled exception in handler: {}", e.what());
+    exchange_->body().clear();
+    exchange_->context().text(500, "internal server error\n");
+  } catch (...) {
+    worker_.log().error("unhandled non-standard exception in handler");
+    exchange_->body().clear();
+    exchange_->context().text(500, "internal server error\n");
+  }
+  return respond(false);
+}
+
+Connection::Step Connection::respond(bool body_unread) {
+  const RequestHead& head = exchange_->head();
+  ++requests_;
+  worker_.stats().requests.add();
+  const std::uint64_t max_requests = worker_.config().limits.max_requests_per_connection;
+  const bool close = !head.keep_alive || body_unread || exchange_->close_requested() ||
+                     worker_.draining() || (max_requests != 0 && requests_ >= max_requests);
+  worker_.writer().write(out_, *exchange_,
+                         {.head_request = head.method == Method::kHead,
+                          .close = close,
+                          .http10_keep_alive = head.version == 10 && !close});
+  ++queued_;
+  finish_exchange();
+  if (close) {
+    close_reason_ = CloseReason::kServer;
+    // Unread input (a body we refused, pipelined requests after a close): read and discard it
+    // for a while after the response, so the client is not reset before reading the response.
+    linger_ = body_unread || read_pos_ < in_.size();
+    return Step::kClose;
+  }
+  if (!nodelay_ && requests_ >= 2) set_nodelay();
+  if (queued_ >= worker_.config().limits.max_pipelined_responses ||
+      out_.size() - out_pos_ >= kFlushBytes) {
+    return Step::kFlush;
+  }
+  return Step::kContinue;
+}
+
+Connection::Step Connection::reject(RequestError error) {
+  const RequestErrorInfo& i = info(error);
+  worker_.stats().rejected[static_cast<std::size_t>(error)].add();
+  worker_.log().info("{} port {}: {} {}: {}", peer_.ip_string(), peer_.port, i.status,
+                     reason_phrase(i.status), i.message);
+  char body[160];
+  std::size_t size = std::min(i.message.size(), sizeof(body) - 1);
+  std::memcpy(body, i.message.data(), size);
+  body[size++] = '\n';
+  worker_.writer().write_text(out_, i.status, {body, size}, {.close = true});
+  ++queued_;
+  finish_exchange();
+  close_reason_ = i.status == 400 ? CloseReason::kBadRequest : CloseReason::kLimit;
+  linger_ = true;
+  return Step::kClose;
+}
+
+void Connection::finish_exchange() {
+  worker_.release_exchange(exchange_);
+  exchange_ = nullptr;
+  header_handled_ = false;
+  if (read_pos_ == in_.size()) {
+    in_.clear();
+    read_pos_ = 0;
+    in_.release_if_large();
+  }
+}
+
+bool Connection::make_room() {
+  if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
+  RequestParser& parser = exchange_->parser();
+  const LimitsConfig& limits = worker_.config().limits;
+  if (!parser.header_done()) {
+    if (parser.request_offset() > 0) {
+      // The request began behind earlier pipelined ones: move it to the front and parse it again
+      // from its first byte (nothing of it was handed out yet), instead of growing the buffer.
+      in_.erase_front(parser.request_offset());
+      read_pos_ = 0;
+      exchange_->reset();
+      exchange_->begin(&peer_);
+      if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
+    }
+  } else if (exchange_->head().chunked) {
+    // Chunks are decoded in place: reclaim the framing bytes between the decoded body and the
+    // unparsed rest, so the buffer stays within header + body limits.
+    const Span body = exchange_->head().body;
+    const std::size_t body_end = body.offset + body.size;
+    if (read_pos_ > body_end) {
+      std::size_t rest = in_.size() - read_pos_;
+      std::memmove(in_.data() + body_end, in_.data() + read_pos_, rest);
+      in_.resize_down(body_end + rest);
+      read_pos_ = body_end;
+    }
+    if (in_.size() - read_pos_ > limits.max_header_bytes) return false;  // endless chunk line
+    if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
+  }
+  const std::size_t bound = limits.max_header_bytes + limits.max_body_bytes + 2 * kMinReadRoom;
+  if (in_.size() + kMinReadRoom > bound) return false;
+  in_.prepare(kMinReadRoom);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket I/O
+
+bool Connection::write_out() {
+  bool progress = false;
+  while (out_pos_ < out_.size()) {
+    ssize_t n = ::send(socket_.native_handle(), out_.data() + out_pos_, out_.size() - out_pos_,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      out_pos_ += static_cast<std::size_t>(n);
+      progress = true;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      // The write timeout is the longest pause without progress.
+      if (progress || static_cast<Wait>(DeadlineHook::list) != Wait::kWrite) {
+        worker_.arm(*this, Wait::kWrite);
+      }
+      pending_ = true;
+      socket_.async_wait(Socket::wait_write,
+                         asio::bind_allocator(SlotAllocator<void>(slot_),
+                                              [this](const error_code& ec) { on_writable(ec); }));
+      return false;
+    }
+    close(errno == EPIPE || errno == ECONNRESET ? CloseReason::kClient : CloseReason::kError);
+    return false;
+  }
+  out_.clear();
+  out_pos_ = 0;
+  queued_ = 0;
+  return true;
+}
+
+void Connection::on_writable(const error_code& ec) {
+  pending_ = false;
+  if (closed_) {
+    worker_.destroy(this);
+    return;
+  }
+  if (ec) {
+    close(CloseReason::kError);
+    return;
+  }
+  if (!write_out()) return;
+  worker_.disarm(*this);
+  drive();
+}
+
+void Connection::wait_for_input() {
+  const auto current = static_cast<Wait>(DeadlineHook::list);
+  if (exchange_ == nullptr) {
+    if (requests_ == 0) {
+      if (current != Wait::kHeader) worker_.arm(*this, Wait::kHeader);
+    } else if (idle_since_request_ != requests_ || (current != Wait::kIdle && current != Wait::kParked)) {
+      // A new idle period begins after each response.
+      idle_since_request_ = requests_;
+      worker_.arm(*this, Wait::kIdle);
+    }
+  } else if (!exchange_->parser().header_done()) {
+    if (current != Wait::kHeader) worker_.arm(*this, Wait::kHeader);
+  } else {
+    worker_.arm(*this, Wait::kBody);  // the body timeout is the longest pause between reads
+  }
+  read();
+}
+
+void Connection::read() {
+  const std::size_t room = in_.writable(kMinReadRoom);
+  pending_ = true;
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_.size(), room),
+      asio::bind_allocator(SlotAllocator<void>(slot_),
+                           [this](const error_code& ec, std::size_t n) { on_read(ec, n); }));
+}
+
+void Connection::on_read(const error_code& ec, std::size_t n) {
+  pending_ = false;
+  if (closed_) {
+    worker_.destroy(this);
+    return;
+  }
+  if (ec == asio::error::operation_aborted && parking_) {
+    // Parked: no buffer while idle; wait for readability instead of for bytes.
+    parking_ = false;
+    parked_ = true;
+    in_.release();
+    out_.release();
+    read_pos_ = 0;
+    pending_ = true;
+    socket_.async_wait(Socket::wait_read,
+                       asio::bind_allocator(SlotAllocator<void>(slot_),
+                                            [this](const error_code& e) { on_readable(e); }));
+    return;
+  }
+  parking_ = false;
+  if (ec) {
+    if (lingering_) {
+      close(close_reason_);
+      return;
+    }
+    if (exchange_ != nullptr && exchange_->parser().started()) {
+      worker_.stats().rejected[static_cast<std::size_t>(RequestError::kPartialMessage)].add();
+      worker_.log().debug("{} port {}: connection closed in the middle of a request",
+                          peer_.ip_string(), peer_.port);
+    }
+    close(is_client_gone(ec) ? CloseReason::kClient : CloseReason::kError);
+    return;
+  }
+  in_.commit(n);
+  if (lingering_) {
+    in_.clear();
+    read();
+    return;
+  }
+  drive();
+}
+
+void Connection::on_readable(const error_code& ec) {
+  pending_ = false;
+  if (closed_) {
+    worker_.destroy(this);
+    return;
+  }
+  if (ec) {
+    close(CloseReason::kError);
+    return;
+  }
+  parked_ = false;
+  read();  // data (or EOF) is there: the speculative read completes at once
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines and closing
+
+void Connection::park() {
+  if (!pending_ || parking_ || parked_ || exchange_ != nullptr || lingering_) return;
+  worker_.park(*this);
+  parking_ = true;
+  error_code ignored;
+  socket_.cancel(ignored);  // on_read sees operation_aborted and switches to waiting
+}
+
+void Connection::on_deadline(Wait what) {
+  switch (what) {
+    case Wait::kHeader:
+      if (exchange_ != nullptr && exchange_->parser().started()) {
+        time_out(CloseReason::kHeaderTimeout,
+                 "request header not received in time (timeouts.header_ms)\n");
+      } else {
+        close(CloseReason::kHeaderTimeout);
+      }
+      return;
+    case Wait::kBody:
+      time_out(CloseReason::kBodyTimeout, "request body not received in time (timeouts.body_ms)\n");
+      return;
+    case Wait::kIdle:
+    case Wait::kParked:
+      close(CloseReason::kIdleTimeout);
+      return;
+    case Wait::kWrite:
+      close(CloseReason::kWriteTimeout);
+      return;
+    case Wait::kLinger:
+    case Wait::kNone:
+    case Wait::kCount:
+      close(close_reason_);
+      return;
+  }
+}
+
+void Connection::time_out(CloseReason reason, std::string_view message) {
+  worker_.log().info("{} port {}: 408 Request Timeout: {}", peer_.ip_string(), peer_.port,
+                     message.substr(0, message.size() - 1));
+  out_.clear();
+  out_pos_ = 0;
+  worker_.writer().write_text(out_, 408, message, {.close = true});
+  // One attempt: a client that is not sending is not waited for a second time.
+  [[maybe_unused]] auto sent =
+      ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  close(reason);
+}
+
+bool Connection::close_if_idle() {
+  const bool idle = exchange_ == nullptr || !exchange_->parser().started();
+  if (!idle || out_pos_ < out_.size() || lingering_ || closing_after_write_) return false;
+  close(CloseReason::kServer);
+  return true;
+}
+
+void Connection::abort(CloseReason reason) { close(reason); }
+
+void Connection::begin_close(CloseReason reason) {
+  if (!linger_) {
+    close(reason);
+    return;
+  }
+  // Half-close: the response is complete and the client sees FIN after it; whatever it still
+  // sends is read and dropped until it closes too or the linger deadline passes.
+  ::shutdown(socket_.native_handle(), SHUT_WR);
+  lingering_ = true;
+  close_reason_ = reason;
+  in_.clear();
+  read_pos_ = 0;
+  worker_.arm(*this, Wait::kLinger);
+  read();
+}
+
+void Connection::close(CloseReason reason) {
+  if (closed_) return;
+  closed_ = true;
+  worker_.disarm(*this);
+  error_code ignored;
+  socket_.close(ignored);  // a pending operation completes with operation_aborted
+  if (exchange_ != nullptr) {
+    worker_.release_exchange(exchange_);
+    exchange_ = nullptr;
+  }
+  in_.release();
+  out_.release();
+  worker_.on_closed(reason);
+  // From here the connection may be gone: callers return at once.
+  if (!pending_) worker_.destroy(this);
+}
+
+void Connection::set_nodelay() {
+  // Set once a connection is reused: one request per connection (the common "close" case) never
+  // pays for the system call, and pipelined or keep-alive responses never wait for an ACK.
+  nodelay_ = true;
+  int one = 1;
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+}  // namespace surge::detail

@@ -1,0 +1,105 @@
+#pragma once
+// Connection: one accepted TCP connection, served for life by the worker that accepted it.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <surge/peer.hpp>
+
+#include "http/request_error.hpp"
+#include "memory/byte_buffer.hpp"
+#include "server/close_reason.hpp"
+#include "server/deadline_list.hpp"
+#include "server/handler_slot.hpp"
+
+namespace surge::detail {
+
+class Exchange;
+class Worker;
+enum class Wait : std::uint8_t;
+
+/// Reads requests, hands them to the application, writes the responses. Everything runs on the
+/// owning worker's thread, so nothing here is synchronised.
+///
+/// Life cycle: read -> parse (pipelined requests one after the other) -> answer each into the
+/// output buffer -> write everything produced from one read with one send() -> read again. While
+/// a write is blocked nothing is read (back-pressure on a client that does not read). An idle
+/// connection first keeps its read buffer (it is likely to be reused at once); after
+/// pools.release_idle_after it gives its buffers back and waits for readability without a buffer.
+class Connection final : public DeadlineHook {
+ public:
+  using Socket =
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+  explicit Connection(Worker& worker);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Socket& socket() { return socket_; }
+
+  /// The socket was just accepted from `peer`.
+  void start(const boost::asio::ip::tcp::endpoint& peer);
+  /// Over the connection limit: answer 503 without reading and close.
+  void refuse();
+  /// The deadline of the list this connection is in has passed.
+  void on_deadline(Wait what);
+  /// Idle long enough: give the buffers back (called by the worker's tick).
+  void park();
+  /// The worker drains: close now if idle, otherwise after the current response.
+  bool close_if_idle();
+  /// Close now, whatever the state.
+  void abort(CloseReason reason);
+
+ private:
+  // What process() needs next: more input, the output written before going on, or closing.
+  enum class Step : std::uint8_t { kContinue, kNeedInput, kFlush, kClose, kDeferred };
+
+  void drive();
+  Step process();
+  Step on_header_complete();
+  Step dispatch();
+  Step respond(bool body_unread);
+  Step reject(RequestError error);
+  void time_out(CloseReason reason, std::string_view message);
+  void finish_exchange();
+  bool write_out();
+  void on_writable(const boost::system::error_code& ec);
+  void wait_for_input();
+  void read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void on_readable(const boost::system::error_code& ec);
+  void begin_close(CloseReason reason);
+  void close(CloseReason reason);
+  bool make_room();
+  void set_nodelay();
+
+  Worker& worker_;
+  Socket socket_;
+  HandlerSlot slot_;
+  ByteBuffer in_;
+  ByteBuffer out_;
+  Exchange* exchange_ = nullptr;
+  PeerAddress peer_;
+  std::size_t read_pos_ = 0;   // first byte of in_ not yet parsed
+  std::size_t out_pos_ = 0;    // first byte of out_ not yet written
+  std::uint64_t requests_ = 0; // requests answered on this connection
+  std::uint64_t idle_since_request_ = ~0ULL;  // requests_ when the idle deadline was armed
+  std::uint32_t queued_ = 0;   // responses in out_ not yet written
+  CloseReason close_reason_ = CloseReason::kServer;
+  bool header_handled_ = false;
+  bool pending_ = false;       // an Asio operation is outstanding
+  bool parked_ = false;
+  bool parking_ = false;       // the read was cancelled to park
+  bool closing_after_write_ = false;
+  bool linger_ = false;        // after the last response, read and discard before closing
+  bool lingering_ = false;
+  bool closed_ = false;
+  bool nodelay_ = false;
+};
+
+}  // namespace surge::detail

@@ -1,0 +1,135 @@
+#include "server/reuseport_acceptor.hpp"
+
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <spdlog/logger.h>
+
+#include <system_error>
+
+#include "server/connection.hpp"
+#include "server/worker.hpp"
+
+namespace surge::detail {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+// How long accepting pauses when the process runs out of file descriptors.
+constexpr auto kDescriptorPause = std::chrono::milliseconds(100);
+// Connections accepted per readiness notification before other work gets a turn.
+constexpr int kAcceptBatch = 64;
+
+std::string describe(const asio::ip::tcp::endpoint& endpoint) {
+  std::string host = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+ReuseportAcceptor::ReuseportAcceptor(Worker& worker, const asio::ip::tcp::endpoint& endpoint,
+                                     int backlog)
+    : worker_(worker), acceptor_(worker.io().get_executor()), pause_(worker.io()) {
+  auto fail = [&](const error_code& ec, const char* what) {
+    throw std::system_error(ec, std::string("cannot ") + what + " " + describe(endpoint));
+  };
+  error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) fail(ec, "open a socket for");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  int one = 1;
+  if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+    fail(error_code(errno, boost::system::system_category()), "set SO_REUSEPORT on");
+  }
+  // "[::]:8080" means IPv6 only, so "0.0.0.0:8080" can be listed beside it.
+  if (endpoint.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  acceptor_.bind(endpoint, ec);
+  if (ec) fail(ec, "listen on");
+  acceptor_.listen(backlog, ec);
+  if (ec) fail(ec, "listen on");
+  acceptor_.non_blocking(true, ec);  // the batch after a notification accepts until EAGAIN
+  if (ec) fail(ec, "configure");
+}
+
+ReuseportAcceptor::~ReuseportAcceptor() {
+  if (next_ != nullptr) worker_.destroy(next_);
+}
+
+asio::ip::tcp::endpoint ReuseportAcceptor::local_endpoint() const {
+  error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void ReuseportAcceptor::start() { accept_next(); }
+
+void ReuseportAcceptor::stop() {
+  stopped_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  pause_.cancel();
+}
+
+void ReuseportAcceptor::accept_next() {
+  if (stopped_) return;
+  next_ = worker_.new_connection();
+  acceptor_.async_accept(next_->socket(), peer_,
+                         asio::bind_allocator(SlotAllocator<void>(slot_),
+                                              [this](const error_code& ec) { on_accept(ec); }));
+}
+
+void ReuseportAcceptor::on_accept(const error_code& ec) {
+  Connection* accepted = next_;
+  next_ = nullptr;
+  if (ec) {
+    worker_.destroy(accepted);
+    if (handle_error(ec)) accept_next();
+    return;
+  }
+  serve(accepted);
+  for (int i = 0; i < kAcceptBatch && !stopped_; ++i) {
+    Connection* connection = worker_.new_connection();
+    error_code accept_ec;
+    acceptor_.accept(connection->socket(), peer_, accept_ec);
+    if (accept_ec) {
+      worker_.destroy(connection);
+      if (accept_ec == asio::error::would_block || accept_ec == asio::error::try_again) break;
+      if (!handle_error(accept_ec)) return;
+      continue;
+    }
+    serve(connection);
+  }
+  accept_next();
+}
+
+void ReuseportAcceptor::serve(Connection* connection) {
+  worker_.stats().accepted.add();
+  if (worker_.open_connections() >= worker_.config().limits.max_connections_per_worker) {
+    worker_.stats().refused.add();
+    connection->refuse();
+    return;
+  }
+  connection->start(peer_);
+}
+
+// Returns whether to go on accepting at once (false: stopped, or paused and resumed later).
+bool ReuseportAcceptor::handle_error(const error_code& ec) {
+  if (stopped_ || ec == asio::error::operation_aborted) return false;
+  worker_.stats().accept_errors.add();
+  if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+      ec == asio::error::no_memory) {
+    worker_.log().error("accept: {}; pausing accepts for {} ms", ec.message(),
+                        kDescriptorPause.count());
+    pause_.expires_after(kDescriptorPause);
+    pause_.async_wait([this](const error_code& e) {
+      if (!e) accept_next();
+    });
+    return false;
+  }
+  // Aborted handshakes and the like concern one connection only.
+  worker_.log().debug("accept: {}", ec.message());
+  return true;
+}
+
+}  // namespace surge::detail

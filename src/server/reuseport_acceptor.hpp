@@ -1,0 +1,51 @@
+#pragma once
+// ReuseportAcceptor: one worker's listening socket for one address (SO_REUSEPORT).
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/handler_slot.hpp"
+
+namespace surge::detail {
+
+class Connection;
+class Worker;
+
+/// Every worker binds its own socket to the same address with SO_REUSEPORT; the kernel spreads
+/// incoming connections across them, and a connection stays on the worker that accepted it. After
+/// each readiness notification it accepts until the queue is empty (no wake-up per connection).
+/// Running out of file descriptors pauses accepting briefly instead of spinning.
+class ReuseportAcceptor final {
+ public:
+  using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
+                                                      boost::asio::io_context::executor_type>;
+
+  /// Opens, binds and listens (main thread, before the worker runs). Throws std::system_error
+  /// whose message names the address.
+  ReuseportAcceptor(Worker& worker, const boost::asio::ip::tcp::endpoint& endpoint, int backlog);
+  ~ReuseportAcceptor();
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// Worker thread: begins accepting.
+  void start();
+  /// Worker thread: closes the socket (new connections are refused by the kernel, or go to the
+  /// other workers' sockets while they still listen).
+  void stop();
+
+ private:
+  void accept_next();
+  void on_accept(const boost::system::error_code& ec);
+  void serve(Connection* connection);
+  bool handle_error(const boost::system::error_code& ec);
+
+  Worker& worker_;
+  Acceptor acceptor_;
+  boost::asio::steady_timer pause_;
+  boost::asio::ip::tcp::endpoint peer_;
+  Connection* next_ = nullptr;  // the connection the pending accept fills
+  HandlerSlot slot_;
+  bool stopped_ = false;
+};
+
+}  // namespace surge::detail

@@ -1,0 +1,65 @@
+#include <surge/server.hpp>
+
+#include <spdlog/logger.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "http/exchange.hpp"
+#include "server/application.hpp"
+#include "server/worker_pool.hpp"
+
+namespace surge {
+namespace {
+
+// One handler for every request: the simplest application.
+class HandlerApplication final : public detail::Application {
+ public:
+  explicit HandlerApplication(Handler handler) : handler_(std::move(handler)) {}
+  bool on_header(detail::Exchange&) const override { return false; }
+  void handle(detail::Exchange& exchange) const override { handler_(exchange.context()); }
+
+ private:
+  Handler handler_;
+};
+
+std::shared_ptr<spdlog::logger> default_logger(std::shared_ptr<spdlog::logger> log) {
+  if (log) return log;
+  return std::make_shared<spdlog::logger>("surge",
+                                          std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log)
+    : Server(std::move(config), std::make_shared<HandlerApplication>(std::move(handler)),
+             std::move(log)) {}
+
+Server::Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
+               std::shared_ptr<spdlog::logger> log)
+    : pool_(std::make_unique<detail::WorkerPool>(std::move(config), std::move(app),
+                                                 default_logger(std::move(log)))) {}
+
+Server::~Server() = default;
+
+void Server::start() { pool_->start(); }
+void Server::wait() { pool_->wait(); }
+void Server::shutdown() { pool_->shutdown(); }
+void Server::stop() { pool_->stop(); }
+bool Server::draining() const { return pool_->draining(); }
+const ServerConfig& Server::config() const { return pool_->config(); }
+
+std::vector<std::string> Server::local_addresses() const {
+  std::vector<std::string> out;
+  for (const auto& endpoint : pool_->local_endpoints()) {
+    std::string host = endpoint.address().to_string();
+    if (endpoint.address().is_v6()) host = "[" + host + "]";
+    out.push_back(host + ":" + std::to_string(endpoint.port()));
+  }
+  return out;
+}
+
+std::uint16_t Server::port() const {
+  const auto& endpoints = pool_->local_endpoints();
+  return endpoints.empty() ? 0 : endpoints.front().port();
+}
+
+}  // namespace surge

@@ -1,0 +1,198 @@
+#include "server/worker.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/logger.h>
+
+#include "server/connection.hpp"
+#include "server/reuseport_acceptor.hpp"
+
+namespace surge::detail {
+namespace {
+
+using std::chrono::milliseconds;
+
+ParserLimits parser_limits(const LimitsConfig& limits) {
+  return {limits.max_request_line_bytes, limits.max_header_bytes, limits.max_header_count,
+          limits.max_body_bytes};
+}
+
+// Deadlines are checked on a tick: often enough for the shortest timeout to be honoured within a
+// quarter of itself, never more often than every 10 ms, and at least every 250 ms (which also
+// refreshes the Date header well within its one-second resolution).
+Clock::duration tick_interval(const ServerConfig& config) {
+  const TimeoutsConfig& t = config.timeouts;
+  milliseconds shortest = std::min({t.header, t.body, t.idle, t.write, t.linger,
+                                    config.pools.release_idle_after});
+  return std::clamp(shortest / 4, milliseconds(10), milliseconds(250));
+}
+
+}  // namespace
+
+Worker::Worker(std::size_t index, const ServerConfig& config,
+               std::shared_ptr<const Application> app, std::shared_ptr<spdlog::logger> log)
+    : index_(index),
+      config_(config),
+      limits_(parser_limits(config.limits)),
+      io_(1),
+      app_(std::move(app)),
+      log_(std::move(log)),
+      buffers_(config.pools.buffer_bytes, config.pools.buffers_per_worker),
+      exchanges_(config.pools.contexts_per_worker,
+                 [this](void* memory) { return new (memory) Exchange(limits_, &buffers_); }),
+      connections_(std::make_unique<ObjectPool<Connection>>(
+          config.limits.max_connections_per_worker + 64)),
+      writer_(config.server_header, date_),
+      lists_{DeadlineList(0), DeadlineList(1), DeadlineList(2), DeadlineList(3),
+             DeadlineList(4), DeadlineList(5), DeadlineList(6)},
+      tick_(io_),
+      tick_interval_(tick_interval(config)) {
+  const TimeoutsConfig& t = config.timeouts;
+  timeouts_[static_cast<std::size_t>(Wait::kHeader)] = t.header;
+  timeouts_[static_cast<std::size_t>(Wait::kBody)] = t.body;
+  timeouts_[static_cast<std::size_t>(Wait::kIdle)] = t.idle;
+  timeouts_[static_cast<std::size_t>(Wait::kParked)] = t.idle;
+  timeouts_[static_cast<std::size_t>(Wait::kWrite)] = t.write;
+  timeouts_[static_cast<std::size_t>(Wait::kLinger)] = t.linger;
+}
+
+Worker::~Worker() {
+  // Acceptors first: each may hold a connection waiting to be accepted.
+  acceptors_.clear();
+}
+
+void Worker::add_acceptor(std::unique_ptr<ReuseportAcceptor> acceptor) {
+  acceptors_.push_back(std::move(acceptor));
+}
+
+void Worker::run() {
+  for (auto& acceptor : acceptors_) acceptor->start();
+  schedule_tick();
+  io_.run();
+}
+
+void Worker::post_stop_accepting() {
+  boost::asio::post(io_, [this] {
+    if (draining_) return;
+    draining_ = true;
+    for (auto& acceptor : acceptors_) acceptor->stop();
+    close_idle_connections();
+    maybe_finish();
+  });
+}
+
+void Worker::post_force_close() {
+  boost::asio::post(io_, [this] {
+    draining_ = true;
+    for (auto& acceptor : acceptors_) acceptor->stop();
+    if (open_ > 0) log_->warn("worker {}: shutdown timeout, force-closing {} connections", index_, open_);
+    for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
+                      Wait::kLinger}) {
+      DeadlineList& l = list(what);
+      while (!l.empty()) static_cast<Connection*>(l.front())->abort(CloseReason::kServer);
+    }
+    // Connections in no list are inside a handler's deferred work; they close when it completes.
+    stopped_ = true;
+    io_.stop();
+  });
+}
+
+Connection* Worker::new_connection() { return connections_->create(*this); }
+
+void Worker::destroy(Connection* connection) { connections_->destroy(connection); }
+
+void Worker::on_open() {
+  ++open_;
+  stats_.open.add(1);
+}
+
+void Worker::on_closed(CloseReason reason) {
+  --open_;
+  stats_.open.add(-1);
+  stats_.closed[static_cast<std::size_t>(reason)].add();
+  if (draining_) maybe_finish();
+}
+
+void Worker::maybe_finish() {
+  if (draining_ && open_ == 0 && !stopped_) {
+    stopped_ = true;
+    tick_.cancel();
+    io_.stop();
+  }
+}
+
+void Worker::arm(Connection& connection, Wait what) {
+  if (connection.linked()) list(static_cast<Wait>(connection.list)).remove(connection);
+  list(what).push_back(connection, Clock::now() + timeouts_[static_cast<std::size_t>(what)]);
+}
+
+void Worker::disarm(Connection& connection) {
+  if (connection.linked()) list(static_cast<Wait>(connection.list)).remove(connection);
+}
+
+void Worker::park(Connection& connection) {
+  Clock::time_point deadline = connection.deadline;
+  disarm(connection);
+  list(Wait::kParked).push_back(connection, deadline);
+}
+
+PoolStats Worker::connection_stats() const { return connections_->stats(); }
+
+void Worker::schedule_tick() {
+  tick_.expires_after(tick_interval_);
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) on_tick();
+  });
+}
+
+void Worker::on_tick() {
+  const Clock::time_point now = Clock::now();
+  date_.update(std::chrono::system_clock::now());
+  for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
+                    Wait::kLinger}) {
+    expire(what, now);
+  }
+  release_idle_buffers(now);
+  schedule_tick();
+}
+
+void Worker::expire(Wait what, Clock::time_point now) {
+  DeadlineList& l = list(what);
+  while (!l.empty() && l.front()->deadline <= now) {
+    auto* connection = static_cast<Connection*>(l.front());
+    l.remove(*connection);
+    connection->on_deadline(what);
+  }
+}
+
+void Worker::release_idle_buffers(Clock::time_point now) {
+  // The hot idle list is ordered by when each connection became idle (its deadline minus the idle
+  // timeout), so the connections idle long enough are at its head.
+  DeadlineList& hot = list(Wait::kIdle);
+  const Clock::duration idle = timeouts_[static_cast<std::size_t>(Wait::kIdle)];
+  const Clock::duration after = config_.pools.release_idle_after;
+  while (!hot.empty() && hot.front()->deadline - idle + after <= now) {
+    auto* connection = static_cast<Connection*>(hot.front());
+    connection->park();
+    if (hot.front() == connection) {
+      // Not parkable right now (no read pending): leave it hot, look again next tick.
+      break;
+    }
+  }
+}
+
+void Worker::close_idle_connections() {
+  // Connections waiting for their first request byte (in the header list) count as idle too;
+  // those in the middle of a request finish it and close after the response.
+  for (Wait what : {Wait::kIdle, Wait::kParked, Wait::kHeader}) {
+    DeadlineHook* hook = list(what).front();
+    while (hook != nullptr) {
+      DeadlineHook* next = hook->next;
+      static_cast<Connection*>(hook)->close_if_idle();
+      hook = next;
+    }
+  }
+}
+
+}  // namespace surge::detail

@@ -1,0 +1,141 @@
+#pragma once
+// Worker: one thread, one io_context, its acceptors, and every connection they accepted.
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <surge/config.hpp>
+
+#include "http/date_cache.hpp"
+#include "http/exchange.hpp"
+#include "http/request_error.hpp"
+#include "http/response_writer.hpp"
+#include "memory/recycling_pool.hpp"
+#include "memory/slab_pool.hpp"
+#include "metrics/counter.hpp"
+#include "server/application.hpp"
+#include "server/close_reason.hpp"
+#include "server/deadline_list.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace surge::detail {
+
+class Connection;
+class ReuseportAcceptor;
+
+/// What a connection waits for; each has its own deadline list and timeout.
+enum class Wait : std::uint8_t { kNone = 0, kHeader, kBody, kIdle, kParked, kWrite, kLinger, kCount };
+
+/// The worker's counters: written only by the worker thread, read by the exporter.
+struct WorkerStats {
+  Counter accepted;
+  Counter refused;        // over limits.max_connections_per_worker
+  Counter accept_errors;  // includes running out of file descriptors
+  Gauge open;
+  Counter requests;
+  std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> closed;
+  std::array<Counter, static_cast<std::size_t>(RequestError::kCount)> rejected;
+};
+
+/// Everything a connection needs lives here and is touched only by this worker's thread: pools,
+/// deadline lists, date cache, counters. Other threads talk to a worker only by post()ing to its
+/// io_context (stop accepting, force close, swap the application).
+class Worker final {
+ public:
+  Worker(std::size_t index, const ServerConfig& config, std::shared_ptr<const Application> app,
+         std::shared_ptr<spdlog::logger> log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::size_t index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+
+  /// Main thread, before run(): takes an acceptor already bound and listening.
+  void add_acceptor(std::unique_ptr<ReuseportAcceptor> acceptor);
+  /// The worker thread's body: accepts and serves until stopped.
+  void run();
+
+  // Called from any thread.
+  /// Graceful: close the acceptors and idle connections; the rest close after their response.
+  void post_stop_accepting();
+  /// Close every connection now and stop.
+  void post_force_close();
+
+  // Worker thread only, for connections and acceptors.
+  const ServerConfig& config() const { return config_; }
+  const ParserLimits& limits() const { return limits_; }
+  SlabPool& buffers() { return buffers_; }
+  Exchange* acquire_exchange() { return exchanges_.acquire(); }
+  void release_exchange(Exchange* exchange) { exchanges_.release(exchange); }
+  const ResponseWriter& writer() const { return writer_; }
+  const Application& app() const { return *app_; }
+  spdlog::logger& log() { return *log_; }
+  WorkerStats& stats() { return stats_; }
+  bool draining() const { return draining_; }
+
+  Connection* new_connection();
+  /// Returns a closed connection's memory to the pool. The connection must have no pending
+  /// operation.
+  void destroy(Connection* connection);
+  /// A connection was accepted and starts being served.
+  void on_open();
+  /// A connection closed (its memory may still be in use until destroy()).
+  void on_closed(CloseReason reason);
+  std::size_t open_connections() const { return open_; }
+
+  /// Puts the connection in the deadline list for `what`, with that list's timeout from now.
+  void arm(Connection& connection, Wait what);
+  /// Takes the connection out of whatever list it is in.
+  void disarm(Connection& connection);
+  /// Moves an idle connection from the hot idle list to the parked one, keeping its deadline.
+  void park(Connection& connection);
+
+  PoolStats buffer_stats() const { return buffers_.stats(); }
+  PoolStats exchange_stats() const { return exchanges_.stats(); }
+  PoolStats connection_stats() const;
+
+ private:
+  void schedule_tick();
+  void on_tick();
+  void expire(Wait what, Clock::time_point now);
+  void release_idle_buffers(Clock::time_point now);
+  void close_idle_connections();
+  void maybe_finish();
+  DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
+
+  const std::size_t index_;
+  const ServerConfig& config_;
+  const ParserLimits limits_;
+  boost::asio::io_context io_;
+  std::shared_ptr<const Application> app_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  SlabPool buffers_;
+  RecyclingPool<Exchange> exchanges_;
+  std::unique_ptr<ObjectPool<Connection>> connections_;
+  std::vector<std::unique_ptr<ReuseportAcceptor>> acceptors_;
+
+  DateCache date_;
+  ResponseWriter writer_;
+  std::array<DeadlineList, static_cast<std::size_t>(Wait::kCount)> lists_;
+  std::array<Clock::duration, static_cast<std::size_t>(Wait::kCount)> timeouts_{};
+  boost::asio::steady_timer tick_;
+  Clock::duration tick_interval_;
+
+  WorkerStats stats_;
+  std::size_t open_ = 0;
+  bool draining_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace surge::detail

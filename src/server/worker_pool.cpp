@@ -1,0 +1,138 @@
+#include "server/worker_pool.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+
+#include <stdexcept>
+#include <string>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/logger.h>
+
+#include "config/listen_address.hpp"
+#include "server/reuseport_acceptor.hpp"
+#include "server/worker.hpp"
+
+namespace surge::detail {
+
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
+                       std::shared_ptr<spdlog::logger> log)
+    : config_(std::move(config)),
+      app_(std::move(app)),
+      log_(std::move(log)),
+      control_work_(control_.get_executor()),
+      drain_timer_(control_),
+      shutdown_timer_(control_) {
+  std::size_t threads = config_.threads != 0 ? config_.threads : allowed_cpus().size();
+  for (std::size_t i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, config_, app_, log_));
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  if (started_) {
+    stop();
+    wait();
+  }
+}
+
+void WorkerPool::bind_all() {
+  for (const std::string& text : config_.listen) {
+    std::string error;
+    auto address = parse_listen_address(text, error);
+    if (!address) throw std::invalid_argument("invalid listen address \"" + text + "\": " + error);
+    boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address(address->ip),
+                                            address->port);
+    for (auto& worker : workers_) {
+      auto acceptor = std::make_unique<ReuseportAcceptor>(*worker, endpoint, config_.backlog);
+      // Port 0: the first worker's bind picks the port, every other worker joins it.
+      endpoint = acceptor->local_endpoint();
+      worker->add_acceptor(std::move(acceptor));
+    }
+    endpoints_.push_back(endpoint);
+  }
+}
+
+void WorkerPool::start() {
+  bind_all();
+  started_ = true;
+  control_thread_ = std::thread([this] { control_.run(); });
+  const std::vector<int> cpus = allowed_cpus();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    int cpu = config_.pin_workers ? cpus[i % cpus.size()] : -1;
+    threads_.emplace_back([this, i, cpu] { run_worker(i, cpu); });
+  }
+}
+
+void WorkerPool::run_worker(std::size_t index, int cpu) {
+  // Signals belong to the thread that waits for them (the daemon's main thread), never a worker.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::string name = "surge-w" + std::to_string(index);
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
+      log_->warn("worker {}: cannot pin to CPU {}", index, cpu);
+    }
+  }
+  workers_[index]->run();
+}
+
+void WorkerPool::wait() {
+  std::lock_guard lock(wait_mutex_);
+  if (joined_ || !started_) return;
+  for (auto& thread : threads_) thread.join();
+  boost::asio::post(control_, [this] {
+    drain_timer_.cancel();
+    shutdown_timer_.cancel();
+    control_work_.reset();
+  });
+  control_thread_.join();
+  joined_ = true;
+}
+
+void WorkerPool::shutdown() {
+  if (draining_.exchange(true)) return;
+  boost::asio::post(control_, [this] {
+    log_->info("shutting down: readiness fails now, listeners close in {} ms",
+               config_.shutdown.drain_delay.count());
+    drain_timer_.expires_after(config_.shutdown.drain_delay);
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_->info("draining: listeners closed, waiting up to {} ms for requests in progress",
+                 config_.shutdown.timeout.count());
+      for (auto& worker : workers_) worker->post_stop_accepting();
+      shutdown_timer_.expires_after(config_.shutdown.timeout);
+      shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
+        if (e) return;
+        for (auto& worker : workers_) worker->post_force_close();
+      });
+    });
+  });
+}
+
+void WorkerPool::stop() {
+  draining_.store(true);
+  for (auto& worker : workers_) worker->post_force_close();
+}
+
+}  // namespace surge::detail

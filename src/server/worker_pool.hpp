@@ -1,0 +1,73 @@
+#pragma once
+// WorkerPool: the workers, their threads, and the shutdown timeline.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <surge/config.hpp>
+
+namespace spdlog {
+class logger;
+}
+
+namespace surge::detail {
+
+class Application;
+class Worker;
+
+/// Creates one Worker per thread, binds every listen address in every worker (the first worker
+/// resolves an ephemeral port, the others bind the same one), and runs a small control thread
+/// that owns the shutdown timers, so no worker has to outlive the others to fire them.
+class WorkerPool final {
+ public:
+  WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
+             std::shared_ptr<spdlog::logger> log);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void start();
+  void wait();
+  void shutdown();
+  void stop();
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  const std::vector<boost::asio::ip::tcp::endpoint>& local_endpoints() const { return endpoints_; }
+  const ServerConfig& config() const { return config_; }
+  std::size_t size() const { return workers_.size(); }
+  Worker& worker(std::size_t i) { return *workers_[i]; }
+
+ private:
+  void bind_all();
+  void run_worker(std::size_t index, int cpu);
+
+  ServerConfig config_;
+  std::shared_ptr<const Application> app_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+
+  boost::asio::io_context control_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> control_work_;
+  boost::asio::steady_timer drain_timer_;
+  boost::asio::steady_timer shutdown_timer_;
+  std::thread control_thread_;
+
+  std::atomic<bool> draining_{false};
+  std::mutex wait_mutex_;
+  bool started_ = false;
+  bool joined_ = false;
+};
+
+/// CPUs this process may run on (sched_getaffinity), in increasing order.
+std::vector<int> allowed_cpus();
+
+}  // namespace surge::detail

@@ -1,3 +1,3 @@
 include(GNUInstallDirs)
-# install rules arrive with the daemon
+install(TARGETS surged RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES config/surge.json DESTINATION /etc/surge)

@@ -1,6 +1,7 @@
 #pragma once
 // Server: the thin facade that starts the worker pool on a configuration and a handler.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,6 +52,11 @@ class Server final {
   /// The port of the first listen address. After start().
   std::uint16_t port() const;
   const ServerConfig& config() const;
+  /// Worker threads.
+  std::size_t workers() const;
+  /// Whether every worker's event loop turned within max_age (for a watchdog). Finished workers
+  /// count as alive.
+  bool workers_alive(std::chrono::milliseconds max_age) const;
 
  private:
   std::unique_ptr<detail::WorkerPool> pool_;

@@ -135,6 +135,15 @@ std::size_t RequestParser::parse(char* base, std::size_t begin, std::size_t end,
 }
 
 RequestError RequestParser::precheck_request_line(char* line, std::size_t available) {
+  // The method comes first and no method surge implements is longer than 7 characters: garbage
+  // (a TLS ClientHello) or an over-long token is refused now, not after the header timeout.
+  constexpr std::size_t kLongestMethod = 7;
+  const std::size_t method_scan = std::min(available, kLongestMethod + 1);
+  for (std::size_t i = 0; i < method_scan; ++i) {
+    if (line[i] == ' ') break;
+    if (!is_tchar(line[i])) return RequestError::kBadMethod;
+    if (i == kLongestMethod) return RequestError::kMethodNotImplemented;
+  }
   const std::size_t limit = limits_.max_request_line_bytes;
   const std::size_t scan = std::min(available, limit + 2);
   const auto* lf = static_cast<const char*>(std::memchr(line, '\n', scan));
@@ -252,7 +261,7 @@ void RequestParser::on_field_impl(http::field f, boost::beast::string_view name_
                                   boost::beast::string_view value_sv, error_code& ec) {
   const std::string_view name(name_sv.data(), name_sv.size());
   const std::string_view value(value_sv.data(), value_sv.size());
-  if (head_.header_count >= limits_.max_header_count) {
+  if (head_.header_count + trailer_count_ >= limits_.max_header_count) {
     ec = RequestError::kTooManyHeaders;
     return;
   }
@@ -270,7 +279,7 @@ void RequestParser::on_field_impl(http::field f, boost::beast::string_view name_
     }
   }
   if (in_trailers_) {
-    ++head_.header_count;  // trailer fields count against the same limit, and are not kept
+    ++trailer_count_;  // trailer fields count against the same limit, and are not kept
     return;
   }
   switch (f) {

@@ -115,6 +115,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   RequestHead head_;
   std::size_t request_offset_ = 0;
   std::uint32_t host_count_ = 0;
+  std::uint32_t trailer_count_ = 0;
   std::uint32_t transfer_codings_ = 0;  // codings seen in Transfer-Encoding lists
   bool started_ = false;
   bool request_line_checked_ = false;

@@ -29,6 +29,18 @@ std::string describe(const asio::ip::tcp::endpoint& endpoint) {
 
 }  // namespace
 
+void ReuseportAcceptor::check_not_in_use(const asio::ip::tcp::endpoint& endpoint) {
+  if (endpoint.port() == 0) return;
+  asio::io_context io(1);
+  asio::ip::tcp::acceptor probe(io);
+  error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // TIME_WAIT is fine
+  if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec) throw std::system_error(ec, "cannot listen on " + describe(endpoint));
+}
+
 ReuseportAcceptor::ReuseportAcceptor(Worker& worker, const asio::ip::tcp::endpoint& endpoint,
                                      int backlog)
     : worker_(worker), acceptor_(worker.io().get_executor()), pause_(worker.io()) {

@@ -18,6 +18,12 @@ class Worker;
 /// Running out of file descriptors pauses accepting briefly instead of spinning.
 class ReuseportAcceptor final {
  public:
+  /// SO_REUSEPORT would let this process join a port another process (an older surged, anything
+  /// else run by the same user) already listens on, and the kernel would split connections
+  /// between them. Binding once without it first turns that into the usual "address in use".
+  /// Throws std::system_error naming the address. Port 0 needs no check.
+  static void check_not_in_use(const boost::asio::ip::tcp::endpoint& endpoint);
+
   using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
                                                       boost::asio::io_context::executor_type>;
 

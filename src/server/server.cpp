@@ -46,6 +46,10 @@ void Server::shutdown() { pool_->shutdown(); }
 void Server::stop() { pool_->stop(); }
 bool Server::draining() const { return pool_->draining(); }
 const ServerConfig& Server::config() const { return pool_->config(); }
+std::size_t Server::workers() const { return pool_->size(); }
+bool Server::workers_alive(std::chrono::milliseconds max_age) const {
+  return pool_->all_alive(max_age);
+}
 
 std::vector<std::string> Server::local_addresses() const {
   std::vector<std::string> out;

@@ -58,7 +58,12 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
 }
 
 Worker::~Worker() {
-  // Acceptors first: each may hold a connection waiting to be accepted.
+  // Every pending operation lives in memory owned by a connection or an acceptor (their handler
+  // slots). Close them all and let the aborted handlers run here, before that memory goes away;
+  // otherwise the io_context would destroy the operations after it.
+  close_everything();
+  io_.restart();
+  io_.poll();
   acceptors_.clear();
 }
 
@@ -70,6 +75,7 @@ void Worker::run() {
   for (auto& acceptor : acceptors_) acceptor->start();
   schedule_tick();
   io_.run();
+  heartbeat_.store(Clock::time_point::max().time_since_epoch().count() / 2, std::memory_order_relaxed);
 }
 
 void Worker::post_stop_accepting() {
@@ -84,18 +90,22 @@ void Worker::post_stop_accepting() {
 
 void Worker::post_force_close() {
   boost::asio::post(io_, [this] {
-    draining_ = true;
-    for (auto& acceptor : acceptors_) acceptor->stop();
     if (open_ > 0) log_->warn("worker {}: shutdown timeout, force-closing {} connections", index_, open_);
-    for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
-                      Wait::kLinger}) {
-      DeadlineList& l = list(what);
-      while (!l.empty()) static_cast<Connection*>(l.front())->abort(CloseReason::kServer);
-    }
-    // Connections in no list are inside a handler's deferred work; they close when it completes.
+    close_everything();
     stopped_ = true;
+    tick_.cancel();
     io_.stop();
   });
+}
+
+void Worker::close_everything() {
+  draining_ = true;
+  for (auto& acceptor : acceptors_) acceptor->stop();
+  for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
+                    Wait::kLinger}) {
+    DeadlineList& l = list(what);
+    while (!l.empty()) static_cast<Connection*>(l.front())->abort(CloseReason::kServer);
+  }
 }
 
 Connection* Worker::new_connection() { return connections_->create(*this); }
@@ -148,6 +158,7 @@ void Worker::schedule_tick() {
 
 void Worker::on_tick() {
   const Clock::time_point now = Clock::now();
+  heartbeat_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   date_.update(std::chrono::system_clock::now());
   for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
                     Wait::kLinger}) {

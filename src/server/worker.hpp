@@ -100,6 +100,13 @@ class Worker final {
   /// Moves an idle connection from the hot idle list to the parked one, keeping its deadline.
   void park(Connection& connection);
 
+  /// Any thread: whether this worker's loop turned within max_age (its tick stamps a heartbeat).
+  /// A worker that has finished counts as alive: it is done, not stalled.
+  bool alive(Clock::duration max_age) const {
+    auto beat = heartbeat_.load(std::memory_order_relaxed);
+    return Clock::now().time_since_epoch().count() - beat <= (max_age + tick_interval_).count();
+  }
+
   PoolStats buffer_stats() const { return buffers_.stats(); }
   PoolStats exchange_stats() const { return exchanges_.stats(); }
   PoolStats connection_stats() const;
@@ -110,6 +117,7 @@ class Worker final {
   void expire(Wait what, Clock::time_point now);
   void release_idle_buffers(Clock::time_point now);
   void close_idle_connections();
+  void close_everything();
   void maybe_finish();
   DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
 
@@ -133,6 +141,7 @@ class Worker final {
   Clock::duration tick_interval_;
 
   WorkerStats stats_;
+  std::atomic<Clock::rep> heartbeat_{Clock::now().time_since_epoch().count()};
   std::size_t open_ = 0;
   bool draining_ = false;
   bool stopped_ = false;

@@ -58,6 +58,7 @@ void WorkerPool::bind_all() {
     if (!address) throw std::invalid_argument("invalid listen address \"" + text + "\": " + error);
     boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address(address->ip),
                                             address->port);
+    ReuseportAcceptor::check_not_in_use(endpoint);
     for (auto& worker : workers_) {
       auto acceptor = std::make_unique<ReuseportAcceptor>(*worker, endpoint, config_.backlog);
       // Port 0: the first worker's bind picks the port, every other worker joins it.
@@ -128,6 +129,13 @@ void WorkerPool::shutdown() {
       });
     });
   });
+}
+
+bool WorkerPool::all_alive(std::chrono::milliseconds max_age) const {
+  for (const auto& worker : workers_) {
+    if (!worker->alive(max_age)) return false;
+  }
+  return true;
 }
 
 void WorkerPool::stop() {

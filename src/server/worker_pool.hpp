@@ -42,6 +42,7 @@ class WorkerPool final {
   const std::vector<boost::asio::ip::tcp::endpoint>& local_endpoints() const { return endpoints_; }
   const ServerConfig& config() const { return config_; }
   std::size_t size() const { return workers_.size(); }
+  bool all_alive(std::chrono::milliseconds max_age) const;
   Worker& worker(std::size_t i) { return *workers_[i]; }
 
  private:

@@ -1,0 +1,165 @@
+// Every limit answers with its status, a body naming it, and closes; other connections go on.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/raw_client.hpp"
+#include "support/test_server.hpp"
+
+namespace surge::test {
+namespace {
+
+std::optional<HttpResponse> refused(TestServer& server, const std::string& request) {
+  RawClient client(server.port());
+  client.send(request);  // may fail half-way: the server refuses early and resets
+  auto r = client.read_response();
+  if (r) {
+    EXPECT_TRUE(r->closes());
+  }
+  return r;
+}
+
+TEST(Limits, ALongRequestLineGets414) {
+  ServerConfig config = test_config();
+  config.limits.max_request_line_bytes = 100;
+  TestServer server(config);
+  auto r = refused(server, get("/" + std::string(200, 'a')));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 414);
+  EXPECT_NE(r->body.find("max_request_line_bytes"), std::string::npos);
+}
+
+TEST(Limits, ALargeHeaderSectionGets431) {
+  ServerConfig config = test_config();
+  config.limits.max_header_bytes = 1024;
+  TestServer server(config);
+  auto r = refused(server, get("/plaintext", "X-Big: " + std::string(2000, 'v') + "\r\n"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_NE(r->body.find("max_header_bytes"), std::string::npos);
+}
+
+TEST(Limits, TooManyHeaderFieldsGet431) {
+  ServerConfig config = test_config();
+  config.limits.max_header_count = 10;
+  TestServer server(config);
+  std::string fields;
+  for (int i = 0; i < 11; ++i) fields += "X-" + std::to_string(i) + ": v\r\n";
+  auto r = refused(server, get("/plaintext", fields));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_NE(r->body.find("max_header_count"), std::string::npos);
+}
+
+TEST(Limits, AnAnnouncedHugeBodyGets413BeforeAnyBodyIsSent) {
+  TestServer server;  // default limit: 1 MiB
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000000\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("max_body_bytes"), std::string::npos);
+  EXPECT_TRUE(r->closes());
+}
+
+TEST(Limits, AClientStillSendingARefusedBodySeesThe413) {
+  ServerConfig config = test_config();
+  config.limits.max_body_bytes = 1000;
+  TestServer server(config);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n"));
+  // Keep sending after the refusal, as a naive client does: the server drains what it can
+  // (lingering close), so the response is not destroyed by a reset.
+  std::string chunk(64 * 1024, 'b');
+  for (int i = 0; i < 8; ++i) client.send(chunk);
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(Limits, AChunkedBodyOverTheLimitGets413) {
+  ServerConfig config = test_config();
+  config.limits.max_body_bytes = 10;
+  TestServer server(config);
+  auto r = refused(server,
+                   "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(Limits, ABodyExactlyAtTheLimitIsAccepted) {
+  ServerConfig config = test_config();
+  config.limits.max_body_bytes = 10;
+  TestServer server(config);
+  auto r = fetch(server.port(), "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "0123456789");
+}
+
+TEST(Limits, ConnectionsBeyondThePerWorkerLimitGetA503AndOthersGoOn) {
+  ServerConfig config = test_config();
+  config.limits.max_connections_per_worker = 2;
+  TestServer server(config);
+  RawClient a(server.port());
+  RawClient b(server.port());
+  ASSERT_TRUE(a.send(get("/plaintext")));
+  ASSERT_TRUE(a.read_response());  // both are accepted and counted before the third arrives
+  ASSERT_TRUE(b.send(get("/plaintext")));
+  ASSERT_TRUE(b.read_response());
+  RawClient c(server.port());
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("max_connections_per_worker"), std::string::npos);
+  EXPECT_TRUE(c.wait_closed());
+  ASSERT_TRUE(a.send(get("/plaintext")));
+  auto still = a.read_response();
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST(Limits, TheLastRequestOnAConnectionSaysCloseAtTheLimit) {
+  ServerConfig config = test_config();
+  config.limits.max_requests_per_connection = 3;
+  TestServer server(config);
+  RawClient client(server.port());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(client.send(get("/plaintext")));
+    auto r = client.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->closes(), i == 3) << i;
+  }
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST(Limits, AClientThatPipelinesWithoutReadingStopsBeingReadAndHarmsNoOne) {
+  ServerConfig config = test_config();
+  config.limits.max_pipelined_responses = 8;
+  TestServer server(config);
+  RawClient greedy(server.port());
+  // Many requests for large responses, never read while sending: the server's writes block,
+  // it stops reading, and this send blocks too; do it from a thread.
+  const int n = 200;
+  std::string batch;
+  for (int i = 0; i < n; ++i) batch += get("/big?n=100000");
+  std::thread sender([&] { greedy.send(batch); });
+  // Meanwhile, someone else is served normally.
+  for (int i = 0; i < 5; ++i) {
+    auto r = fetch(server.port(), get("/plaintext"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  // When the greedy client finally reads, everything arrives, in order.
+  for (int i = 0; i < n; ++i) {
+    auto r = greedy.read_response(10s);
+    ASSERT_TRUE(r) << i;
+    ASSERT_EQ(r->body.size(), 100000u);
+  }
+  sender.join();
+}
+
+}  // namespace
+}  // namespace surge::test

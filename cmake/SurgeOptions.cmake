@@ -30,6 +30,15 @@ function(surge_add_component name)
   add_library(surge::${name} ALIAS surge_${name})
 endfunction()
 
+# A counting replacement of the global operator new, for tests that prove code does not allocate.
+# It only counts, so it is linked into every test binary that wants it without changing behaviour.
+function(surge_add_allocation_counter)
+  if(NOT TARGET surge_allocation_counter)
+    add_library(surge_allocation_counter OBJECT ${PROJECT_SOURCE_DIR}/tests/support/allocation_counter.cpp)
+    target_include_directories(surge_allocation_counter PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+  endif()
+endfunction()
+
 # surge_add_unit_test(NAME SOURCES... DEPS...): one GoogleTest binary per component directory,
 # tests/unit/<dir>/, each test case registered with CTest (label "unit").
 function(surge_add_unit_test name)

@@ -57,8 +57,9 @@ struct TimeoutsConfig {
 
 /// Graceful shutdown on SIGTERM/SIGINT.
 struct ShutdownConfig {
-  /// Readiness reports 503 at once; listeners keep accepting this long so a load balancer can
-  /// notice before connections are refused. Default 0 (set it behind a balancer).
+  /// Readiness reports 503 at once and every response closes its connection (keep-alive
+  /// connections retire at a response boundary); listeners keep accepting this long so a load
+  /// balancer can notice before connections are refused. Default 0 (set it behind a balancer).
   std::chrono::milliseconds drain_delay{0};
   /// After listeners close, in-flight requests have this long before connections are
   /// force-closed. Default 30 s.

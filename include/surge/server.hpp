@@ -39,9 +39,10 @@ class Server final {
   void start();
   /// Blocks until every worker has stopped.
   void wait();
-  /// Graceful shutdown: readiness fails at once; after shutdown.drain_delay listeners close, idle
-  /// connections close, in-flight requests finish (their responses say Connection: close), and
-  /// after shutdown.timeout whatever is left is force-closed. Idempotent; returns at once.
+  /// Graceful shutdown: draining() turns true and every response from now on says
+  /// Connection: close; after shutdown.drain_delay listeners close, idle connections close,
+  /// in-flight requests finish, and after shutdown.timeout whatever is left is force-closed.
+  /// Idempotent; returns at once.
   void shutdown();
   /// Closes everything now.
   void stop();

@@ -15,21 +15,10 @@
 #include <cstring>
 #include <string_view>
 
+#include "daemon/environment.hpp"
+
 namespace surge::detail {
 namespace {
-
-std::optional<std::string> read_variable(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // One name per descriptor; systemd says "unknown" when the unit gave none.
 std::optional<std::vector<std::string>> split_names(const std::optional<std::string>& names,
@@ -120,14 +109,14 @@ std::optional<std::vector<InheritedSocket>> inherited_sockets(
     const ActivationEnvironment& environment, std::string& error) {
   std::vector<InheritedSocket> sockets;
   if (!environment.listen_pid || !environment.listen_fds) return sockets;
-  auto pid = parse_int(*environment.listen_pid);
+  auto pid = parse_decimal<int>(*environment.listen_pid);
   if (!pid || *pid <= 0) {
     error = "LISTEN_PID \"" + *environment.listen_pid + "\" is not a process id";
     return std::nullopt;
   }
   // Meant for another process: inherited through a parent that did not unset them. Not ours.
   if (*pid != getpid()) return sockets;
-  auto count = parse_int(*environment.listen_fds);
+  auto count = parse_decimal<int>(*environment.listen_fds);
   if (!count || *count < 0 || *count > INT_MAX - kListenFdsStart) {
     error = "LISTEN_FDS \"" + *environment.listen_fds + "\" is not a descriptor count";
     return std::nullopt;

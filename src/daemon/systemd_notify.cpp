@@ -14,22 +14,10 @@
 #include <limits>
 #include <utility>
 
+#include "daemon/environment.hpp"
+
 namespace surge::detail {
 namespace {
-
-std::optional<std::string> read_variable(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
-template <class T>
-std::optional<T> parse_decimal(std::string_view text) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // sd_watchdog_enabled(3)'s rules: a value of 0 or "infinity" (UINT64_MAX) means no watchdog, and a
 // $WATCHDOG_PID that is present but unparsable disables it too rather than guessing.

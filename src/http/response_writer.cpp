@@ -28,6 +28,7 @@ std::string_view status_line(int status) {
 }
 
 char* put(char* p, std::string_view s) {
+  if (s.empty()) return p;  // an empty view may have a null data(): memcpy must not see it
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }

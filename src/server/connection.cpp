@@ -176,7 +176,7 @@ Connection::Step Connection::respond(bool body_unread) {
   worker_.stats().requests.add();
   const std::uint64_t max_requests = worker_.config().limits.max_requests_per_connection;
   const bool close = !head.keep_alive || body_unread || exchange_->close_requested() ||
-                     worker_.draining() || (max_requests != 0 && requests_ >= max_requests);
+                     worker_.retiring() || (max_requests != 0 && requests_ >= max_requests);
   worker_.writer().write(out_, *exchange_,
                          {.head_request = head.method == Method::kHead,
                           .close = close,

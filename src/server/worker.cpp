@@ -78,9 +78,14 @@ void Worker::run() {
   heartbeat_.store(Clock::time_point::max().time_since_epoch().count() / 2, std::memory_order_relaxed);
 }
 
+void Worker::post_retire_connections() {
+  boost::asio::post(io_, [this] { retiring_ = true; });
+}
+
 void Worker::post_stop_accepting() {
   boost::asio::post(io_, [this] {
     if (draining_) return;
+    retiring_ = true;
     draining_ = true;
     for (auto& acceptor : acceptors_) acceptor->stop();
     close_idle_connections();
@@ -99,6 +104,7 @@ void Worker::post_force_close() {
 }
 
 void Worker::close_everything() {
+  retiring_ = true;
   draining_ = true;
   for (auto& acceptor : acceptors_) acceptor->stop();
   for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,

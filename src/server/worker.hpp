@@ -66,6 +66,10 @@ class Worker final {
   void run();
 
   // Called from any thread.
+  /// Shutdown began: every response from now on says Connection: close, so keep-alive
+  /// connections retire one by one at a response boundary (no race with a client reusing them),
+  /// while the acceptors still take new connections.
+  void post_retire_connections();
   /// Graceful: close the acceptors and idle connections; the rest close after their response.
   void post_stop_accepting();
   /// Close every connection now and stop.
@@ -81,6 +85,8 @@ class Worker final {
   const Application& app() const { return *app_; }
   spdlog::logger& log() { return *log_; }
   WorkerStats& stats() { return stats_; }
+  /// Responses close their connection (shutdown has begun).
+  bool retiring() const { return retiring_; }
   bool draining() const { return draining_; }
 
   Connection* new_connection();
@@ -143,6 +149,7 @@ class Worker final {
   WorkerStats stats_;
   std::atomic<Clock::rep> heartbeat_{Clock::now().time_since_epoch().count()};
   std::size_t open_ = 0;
+  bool retiring_ = false;
   bool draining_ = false;
   bool stopped_ = false;
 };

@@ -113,8 +113,10 @@ void WorkerPool::wait() {
 
 void WorkerPool::shutdown() {
   if (draining_.exchange(true)) return;
+  for (auto& worker : workers_) worker->post_retire_connections();
   boost::asio::post(control_, [this] {
-    log_->info("shutting down: readiness fails now, listeners close in {} ms",
+    log_->info("shutting down: readiness fails now, responses close their connections, "
+               "listeners close in {} ms",
                config_.shutdown.drain_delay.count());
     drain_timer_.expires_after(config_.shutdown.drain_delay);
     drain_timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -41,9 +41,10 @@ TEST(Shutdown, ListenersKeepAcceptingDuringTheDrainDelay) {
   config.shutdown.drain_delay = 400ms;
   TestServer server(config);
   server.server().shutdown();
-  auto r = fetch(server.port(), get("/plaintext"));  // within the delay: still served
+  auto r = fetch(server.port(), get("/plaintext"));  // within the delay: still served...
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->closes());  // ...but the connection retires at this response boundary
   server.server().wait();
 }
 

@@ -53,6 +53,18 @@ struct TimeoutsConfig {
   /// After a response that closes the connection while the client may still be sending, how long
   /// input is read and discarded so the client sees the response instead of a reset. Default 5 s.
   std::chrono::milliseconds linger{5'000};
+  /// A handler that answers asynchronously (Context::defer / offload) gets this long; then the
+  /// request is answered 504 and a late completion is dropped. A route's own timeout overrides
+  /// it. Default 30 s.
+  std::chrono::milliseconds handler{30'000};
+};
+
+/// The thread pool for blocking work handed off by handlers (Context::offload).
+struct OffloadConfig {
+  /// Threads. 0 disables offloading (every offload is answered 503). Default 4.
+  std::size_t threads = 4;
+  /// Jobs waiting for a thread; beyond it an offload is answered 503 at once. Default 1024.
+  std::size_t queue = 1024;
 };
 
 /// Graceful shutdown on SIGTERM/SIGINT.
@@ -97,6 +109,7 @@ struct ServerConfig {
   TimeoutsConfig timeouts;
   ShutdownConfig shutdown;
   PoolsConfig pools;
+  OffloadConfig offload;
 };
 
 }  // namespace surge

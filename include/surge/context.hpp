@@ -3,16 +3,23 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <surge/method.hpp>
 #include <surge/peer.hpp>
 
 namespace surge {
+class Context;
 namespace detail {
 class Exchange;
-}
+class Worker;
+/// The engine's side of a Context (for surge's own components; not part of the public API).
+Exchange& exchange_of(Context& ctx);
+}  // namespace detail
 
 /// A header field as received: name as spelled by the client, value without surrounding spaces.
 struct HeaderField {
@@ -50,12 +57,13 @@ class Request final {
  private:
   friend class detail::Exchange;
   friend class Context;
+  friend detail::Exchange& detail::exchange_of(Context& ctx);
   explicit Request(detail::Exchange& exchange) : ex_(&exchange) {}
   detail::Exchange* ex_;
 };
 
 /// The response being built. Nothing is sent until the handler returns (or, for a deferred
-/// response, until the completion runs); the engine adds Date, Server, Content-Length and
+/// response, until its completion ran); the engine adds Date, Server, Content-Length and
 /// Connection itself.
 class Response final {
  public:
@@ -71,8 +79,14 @@ class Response final {
   /// Appends to the body (copied).
   void append_body(std::string_view bytes);
   std::string_view body() const;
+  /// Sends `length` bytes of the open file `fd` from `offset` as the body, without copying them
+  /// through user space (sendfile). Takes ownership of fd (closed when the response is done).
+  void set_file_body(int fd, std::uint64_t offset, std::uint64_t length);
   /// Asks the engine to close the connection after this response.
   void close_connection();
+  /// Forgets everything put into the response so far: status (back to 200), content type, added
+  /// headers, body and file body. A close_connection() request stays.
+  void clear();
 
  private:
   friend class detail::Exchange;
@@ -81,24 +95,81 @@ class Response final {
   detail::Exchange* ex_;
 };
 
+class Context;
+
+/// A response that will be produced later (the handler started asynchronous work). Obtained from
+/// Context::defer() on the worker; resume() may be called from any thread, once.
+class Deferred final {
+ public:
+  Deferred() = default;
+  Deferred(Deferred&&) noexcept;
+  Deferred& operator=(Deferred&&) noexcept;
+  Deferred(const Deferred&) = delete;
+  Deferred& operator=(const Deferred&) = delete;
+  /// Dropping a Deferred without resuming it answers 500.
+  ~Deferred();
+
+  /// Runs fill(ctx) on the request's worker thread, then sends the response. If the request was
+  /// abandoned meanwhile (its deadline passed and it got a 504, the server force-closed it),
+  /// fill is not called. Returns false if the Deferred was empty or already resumed.
+  bool resume(std::function<void(Context&)> fill);
+  explicit operator bool() const { return worker_ != nullptr; }
+
+ private:
+  friend class Context;
+  Deferred(detail::Worker* worker, std::uint32_t slot, std::uint32_t generation)
+      : worker_(worker), slot_(slot), generation_(generation) {}
+  detail::Worker* worker_ = nullptr;
+  std::uint32_t slot_ = 0;
+  std::uint32_t generation_ = 0;
+};
+
 /// One request and its response, handed to the middleware chain and the handler. Owned by the
-/// engine (pooled per worker); a handler borrows it for the duration of the call.
+/// engine (pooled per worker); a handler borrows it for the duration of the call, or until it
+/// resumes a Deferred.
 class Context final {
  public:
   const Request& request() const { return request_; }
   Response& response() { return response_; }
 
   /// The value of path parameter `name` (":id" or "*path" in the route pattern), percent-decoded,
-  /// or empty if the route has no such parameter.
+  /// or empty if the route has no such parameter. No allocation.
   std::string_view param(std::string_view name) const;
+  /// The route pattern that matched ("/users/:id"), or "" when none did.
+  std::string_view route() const;
+  /// Index of the worker thread serving this request (0 .. workers-1), for per-worker state.
+  std::size_t worker() const;
 
   /// Answers with a text/plain body.
   void text(int status, std::string_view body);
-  /// Answers with an application/json body (already serialised).
-  void json(int status, std::string_view json_text);
+  /// Answers with an application/json body that is already serialised JSON text.
+  void json_raw(int status, std::string_view json_text);
+  /// Answers with an application/json body serialised from value.
+  void json(int status, const nlohmann::json& value);
+
+  /// The request id (set by the request_id middleware), or empty.
+  std::string_view request_id() const;
+  void set_request_id(std::string_view id);
+
+  /// Scratch memory valid until the response is finished (a small per-request arena: no
+  /// allocation for small amounts). Aligned for any type.
+  void* allocate(std::size_t bytes);
+  /// A copy of text in the arena.
+  std::string_view copy(std::string_view text);
+
+  /// The response will be produced later: the engine does not answer when the handler returns.
+  /// The request stays bound to its worker; resume() the Deferred from any thread. Unless the
+  /// route sets its own timeout, it is answered 504 after timeouts.handler_ms.
+  Deferred defer();
+  /// Runs work() on the offload thread pool (blocking work is fine there), then done(ctx) on this
+  /// request's worker. When the pool's queue is full, answers 503 at once and returns false.
+  bool offload(std::function<void()> work, std::function<void(Context&)> done);
+  /// True once defer() or offload() was called for this request.
+  bool deferred() const;
 
  private:
   friend class detail::Exchange;
+  friend detail::Exchange& detail::exchange_of(Context& ctx);
   explicit Context(detail::Exchange& exchange) : request_(exchange), response_(exchange) {}
   Request request_;
   Response response_;

@@ -9,6 +9,7 @@
 
 #include <surge/config.hpp>
 #include <surge/handler.hpp>
+#include <surge/router.hpp>
 
 namespace spdlog {
 class logger;
@@ -24,6 +25,9 @@ class WorkerPool;
 /// thread). All methods are thread-safe except construction and destruction.
 class Server final {
  public:
+  /// Routes and middleware from a Router (frozen here: later changes to it do not apply).
+  /// Throws std::invalid_argument if a route is invalid.
+  Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log = nullptr);
   /// One handler answers every request.
   Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log = nullptr);
   /// A prepared application (the router builds one). For embedders, prefer the Router overloads.

@@ -1,9 +1,15 @@
 #pragma once
 // DaemonConfig: what surged reads from its configuration file.
 
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include <surge/config.hpp>
+#include <surge/method.hpp>
 
 namespace surge::detail {
 
@@ -13,14 +19,69 @@ struct LogConfig {
   std::string level = "info";
 };
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// "type": "text": a fixed response; `{name}` in the body is replaced by path parameter `name`.
+struct TextHandlerConfig {
+  int status = 200;
+  std::string body;
+  std::string content_type = "text/plain; charset=utf-8";
+  HeaderList headers;
+};
+
+/// "type": "json": a fixed JSON body (any JSON value); `{name}` inside its strings is replaced by
+/// the JSON-escaped path parameter `name`.
+struct JsonHandlerConfig {
+  int status = 200;
+  std::string body_json = "null";  // the body, serialised
+  HeaderList headers;
+};
+
+/// "type": "echo": answers with the request (method, target, headers, body) as JSON.
+struct EchoHandlerConfig {};
+
+/// "type": "files": serves a directory; the route pattern must end in a catch-all (`/*path`).
+struct FilesHandlerConfig {
+  std::string root;                  // directory
+  std::string index = "index.html";  // served for a directory; "" for none
+  std::chrono::seconds max_age{0};   // Cache-Control max-age, seconds; 0 sends none
+};
+
+using HandlerConfig =
+    std::variant<TextHandlerConfig, JsonHandlerConfig, EchoHandlerConfig, FilesHandlerConfig>;
+
+/// One entry of "routes".
+struct RouteConfig {
+  std::vector<Method> methods{Method::kGet};
+  std::string path;  // pattern: "/users/:id", "/static/*path"
+  HandlerConfig handler;
+  std::uint64_t max_body_bytes = 0;     // bytes; 0: limits.max_body_bytes
+  std::chrono::milliseconds timeout{0}; // asynchronous answer deadline; 0: timeouts.handler_ms
+  std::string json_path;                // where it was read ("/routes/2"), for later errors
+};
+
+/// The endpoints that exist unless disabled.
+struct BuiltinsConfig {
+  bool healthz = true;  // GET /healthz: 200 while the process serves (liveness)
+  bool readyz = true;   // GET /readyz: 200 while ready, 503 once draining (readiness)
+};
+
+/// The routes surged serves when the configuration has no "routes" key: the benchmark set.
+std::vector<RouteConfig> default_routes();
+
 /// The whole file: the engine's ServerConfig at the top level, plus the daemon's own sections.
 struct DaemonConfig {
   ServerConfig server;
   LogConfig log;
+  std::vector<RouteConfig> routes = default_routes();
+  BuiltinsConfig builtins;
 };
 
 /// Checks the cross-field rules of a ServerConfig (each field's own range is checked while
 /// parsing). Throws ConfigError naming `file` and the offending key.
 void validate(const ServerConfig& config, const std::string& file);
+
+/// The parameter names a pattern binds, in order ("/a/:x/*y" -> {"x", "y"}).
+std::vector<std::string> pattern_parameters(std::string_view pattern);
 
 }  // namespace surge::detail

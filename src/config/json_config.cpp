@@ -1,6 +1,7 @@
 #include "config/json_config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -43,6 +44,7 @@ class ObjectReader {
   }
 
   bool has(const std::string& key) const { return object_.contains(key); }
+  const std::string& path() const { return path_; }
   std::string path_of(const std::string& key) const { return path_ + "/" + key; }
 
   [[noreturn]] void fail(const std::string& key, const std::string& message) const {
@@ -94,6 +96,9 @@ class ObjectReader {
       out.push_back((*value)[i].get<std::string>());
     }
   }
+
+  /// The raw value of key (consumed), or null if absent.
+  const json* raw(const std::string& key) { return take(key); }
 
   /// Calls read(ObjectReader&) on the sub-object if present.
   template <class F>
@@ -161,6 +166,12 @@ void read_timeouts(ObjectReader& r, TimeoutsConfig& c) {
   r.duration_ms("idle_ms", c.idle, 1, kOneDayMs);
   r.duration_ms("write_ms", c.write, 1, kOneDayMs);
   r.duration_ms("linger_ms", c.linger, 1, kOneDayMs);
+  r.duration_ms("handler_ms", c.handler, 1, kOneDayMs);
+}
+
+void read_offload(ObjectReader& r, OffloadConfig& c) {
+  r.integer("threads", c.threads, 0, 1024);
+  r.integer("queue", c.queue, 1, 1 << 20);
 }
 
 void read_shutdown(ObjectReader& r, ShutdownConfig& c) {
@@ -184,7 +195,176 @@ void read_log(ObjectReader& r, LogConfig& c) {
   }
 }
 
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool is_field_value(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+void read_headers(ObjectReader& r, const std::string& key, HeaderList& out) {
+  const json* value = r.raw(key);
+  if (value == nullptr) return;
+  if (!value->is_object()) r.fail(key, "expected an object of header names to string values");
+  static const std::set<std::string> kEngineOwned = {"content-length", "transfer-encoding",
+                                                    "connection", "date", "server"};
+  for (const auto& [name, v] : value->items()) {
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!is_token(name)) r.fail(key + "/" + name, "not a valid header name");
+    if (kEngineOwned.count(lower) != 0) r.fail(key + "/" + name, "this header is set by the server");
+    if (!v.is_string() || !is_field_value(v.get<std::string>())) {
+      r.fail(key + "/" + name, "expected a string without control characters");
+    }
+    out.emplace_back(name, v.get<std::string>());
+  }
+}
+
+// Every {name} in text must be a parameter of the route ("{{" is a literal '{').
+void check_placeholders(ObjectReader& r, const std::string& key, std::string_view text,
+                        const std::vector<std::string>& params, const std::string& pattern) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '{') continue;
+    if (i + 1 < text.size() && text[i + 1] == '{') {
+      ++i;
+      continue;
+    }
+    auto close = text.find('}', i);
+    if (close == std::string_view::npos) continue;
+    std::string_view name = text.substr(i + 1, close - i - 1);
+    bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!identifier) continue;  // not a placeholder: "{ }", JSON braces in a text body...
+    if (std::find(params.begin(), params.end(), name) == params.end()) {
+      r.fail(key, "{" + std::string(name) + "} is not a parameter of " + pattern);
+    }
+    i = close;
+  }
+}
+
+int read_status(ObjectReader& r) {
+  int status = 200;
+  r.integer("status", status, 200, 599);
+  return status;
+}
+
+HandlerConfig read_handler(ObjectReader& r, const std::string& pattern) {
+  std::string type;
+  r.string("type", type);
+  const std::vector<std::string> params = pattern_parameters(pattern);
+  if (type == "text") {
+    TextHandlerConfig h;
+    h.status = read_status(r);
+    r.string("body", h.body);
+    r.string("content_type", h.content_type);
+    if (!is_field_value(h.content_type)) r.fail("content_type", "control characters are not allowed");
+    read_headers(r, "headers", h.headers);
+    check_placeholders(r, "body", h.body, params, pattern);
+    return h;
+  }
+  if (type == "json") {
+    JsonHandlerConfig h;
+    h.status = read_status(r);
+    if (const json* body = r.raw("body")) h.body_json = body->dump();
+    read_headers(r, "headers", h.headers);
+    check_placeholders(r, "body", h.body_json, params, pattern);
+    return h;
+  }
+  if (type == "echo") return EchoHandlerConfig{};
+  if (type == "files") {
+    FilesHandlerConfig h;
+    r.string("root", h.root);
+    if (h.root.empty()) r.fail("root", "a directory is required");
+    r.string("index", h.index);
+    std::int64_t max_age = 0;
+    r.integer("max_age_s", max_age, 0, 10LL * 365 * 24 * 3600);
+    h.max_age = std::chrono::seconds(max_age);
+    if (params.empty() || pattern.find('*') == std::string::npos) {
+      r.fail("type", "a files route needs a pattern ending in a catch-all, such as /static/*path");
+    }
+    return h;
+  }
+  r.fail("type", type.empty() ? "required: text, json, echo or files"
+                              : "\"" + type + "\" is not one of text, json, echo, files");
+}
+
+RouteConfig read_route(ObjectReader& r) {
+  RouteConfig route;
+  route.json_path = r.path();
+  r.string("path", route.path);
+  if (route.path.empty() || route.path.front() != '/') r.fail("path", "a pattern beginning with '/' is required");
+  if (const json* method = r.raw("method")) {
+    route.methods.clear();
+    std::vector<json> names = method->is_array() ? method->get<std::vector<json>>() : std::vector<json>{*method};
+    for (const json& name : names) {
+      Method m;
+      if (!name.is_string() || !parse_method(name.get<std::string>(), m)) {
+        r.fail("method", "expected GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or TRACE (or a list)");
+      }
+      route.methods.push_back(m);
+    }
+    if (route.methods.empty()) r.fail("method", "at least one method is required");
+  }
+  r.integer("max_body_bytes", route.max_body_bytes, 0, kOneGiB);
+  r.duration_ms("timeout_ms", route.timeout, 0, kOneDayMs);
+  if (!r.has("handler")) r.fail("handler", "required");
+  r.object("handler", [&](ObjectReader& h) { route.handler = read_handler(h, route.path); });
+  return route;
+}
+
+void read_routes(ObjectReader& root, const std::string& file, std::vector<RouteConfig>& routes) {
+  const json* list = root.raw("routes");
+  if (list == nullptr) return;
+  if (!list->is_array()) root.fail("routes", "expected an array of routes");
+  routes.clear();
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader r((*list)[i], "/routes/" + std::to_string(i), file);
+    routes.push_back(read_route(r));
+    r.finish();
+  }
+}
+
+void read_builtins(ObjectReader& r, BuiltinsConfig& c) {
+  r.boolean("healthz", c.healthz);
+  r.boolean("readyz", c.readyz);
+}
+
 }  // namespace
+
+std::vector<std::string> pattern_parameters(std::string_view pattern) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if ((pattern[i] == ':' || pattern[i] == '*') && i > 0 && pattern[i - 1] == '/') {
+      auto end = pattern.find('/', i);
+      names.emplace_back(pattern.substr(i + 1, end == std::string_view::npos ? end : end - i - 1));
+    }
+  }
+  return names;
+}
+
+std::vector<RouteConfig> default_routes() {
+  std::vector<RouteConfig> routes(3);
+  routes[0].path = "/plaintext";
+  routes[0].handler = TextHandlerConfig{200, "Hello, World!", "text/plain; charset=utf-8", {}};
+  routes[1].path = "/json";
+  routes[1].handler = JsonHandlerConfig{200, json{{"message", "Hello, World!"}}.dump(), {}};
+  routes[2].path = "/users/:id";
+  routes[2].handler = JsonHandlerConfig{200, json{{"id", "{id}"}, {"name", "user-{id}"}}.dump(), {}};
+  for (std::size_t i = 0; i < routes.size(); ++i) routes[i].json_path = "built-in route " + std::to_string(i);
+  return routes;
+}
 
 void validate(const ServerConfig& c, const std::string& file) {
   if (c.listen.empty()) throw ConfigError(file, "/listen", "at least one address is required");
@@ -228,7 +408,10 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
   root.object("timeouts", [&](ObjectReader& r) { read_timeouts(r, s.timeouts); });
   root.object("shutdown", [&](ObjectReader& r) { read_shutdown(r, s.shutdown); });
   root.object("pools", [&](ObjectReader& r) { read_pools(r, s.pools); });
+  root.object("offload", [&](ObjectReader& r) { read_offload(r, s.offload); });
   root.object("log", [&](ObjectReader& r) { read_log(r, config.log); });
+  root.object("builtins", [&](ObjectReader& r) { read_builtins(r, config.builtins); });
+  read_routes(root, file, config.routes);
   root.finish();
   validate(s, file);
   return config;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -17,7 +18,7 @@
 #include <surge/server.hpp>
 
 #include "config/json_config.hpp"
-#include "daemon/builtin_app.hpp"
+#include "daemon/app_builder.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -82,13 +83,13 @@ sigset_t handled_signals() {
   return set;
 }
 
-int serve(const DaemonConfig& config, const std::string& source) {
+int serve(const DaemonConfig& config, const std::string& source, const Router& router,
+          const std::shared_ptr<Readiness>& readiness) {
   DaemonLogger logger = make_daemon_logger(config.log.level);
   spdlog::logger& log = *logger.log;
   raise_file_limit(log);
 
-  auto readiness = std::make_shared<Readiness>();
-  Server server(config.server, make_builtin_app(readiness), logger.log);
+  Server server(config.server, router, logger.log);
   try {
     server.start();
   } catch (const std::system_error& e) {
@@ -169,8 +170,12 @@ int run_daemon(int argc, const char* const* argv) {
   }
   DaemonConfig config;
   std::string source;
+  auto readiness = std::make_shared<Readiness>();
+  std::optional<Router> router;
   try {
     config = resolve_config(*options, source);
+    // Building the routes is part of checking the configuration (conflicts, files roots).
+    router.emplace(build_router(config, source, readiness, nullptr));
   } catch (const ConfigError& e) {
     std::cerr << "surged: " << e.what() << "\n";
     return 1;
@@ -183,7 +188,7 @@ int run_daemon(int argc, const char* const* argv) {
   const sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  return serve(config, source);
+  return serve(config, source, *router, readiness);
 }
 
 }  // namespace surge::detail

@@ -1,7 +1,10 @@
 // The public Request / Response / Context accessors, over the engine's Exchange.
 #include <surge/context.hpp>
 
+#include <cstring>
+
 #include <boost/beast/http/field.hpp>
+#include <nlohmann/json.hpp>
 
 #include "http/exchange.hpp"
 
@@ -81,8 +84,7 @@ void Response::set_status(int status) {
 int Response::status() const { return ex_->status(); }
 bool Response::add_header(std::string_view name, std::string_view value) {
   if (!is_token(name) || !is_field_value(value) || is_engine_field(name)) return false;
-  ex_->append_header(name, value);
-  ex_->mark_answered();
+  ex_->append_header(name, value);  // a header alone is not an answer (middleware add them early)
   return true;
 }
 void Response::set_content_type(std::string_view type) {
@@ -99,11 +101,32 @@ void Response::append_body(std::string_view bytes) {
   ex_->mark_answered();
 }
 std::string_view Response::body() const { return ex_->body().view(); }
-void Response::close_connection() { ex_->request_close(); }
-
-std::string_view Context::param(std::string_view name) const {
-  return request_.ex_->param(name);
+void Response::set_file_body(int fd, std::uint64_t offset, std::uint64_t length) {
+  ex_->set_file_body(fd, offset, length);
+  ex_->mark_answered();
 }
+void Response::close_connection() { ex_->request_close(); }
+void Response::clear() {
+  ex_->clear_response();
+}
+
+namespace detail {
+Exchange& exchange_of(Context& ctx) { return *ctx.request_.ex_; }
+}  // namespace detail
+
+std::string_view Context::param(std::string_view name) const { return request_.ex_->param(name); }
+std::string_view Context::route() const { return request_.ex_->route_pattern(); }
+std::size_t Context::worker() const { return request_.ex_->worker_index(); }
+std::string_view Context::request_id() const { return request_.ex_->request_id(); }
+void Context::set_request_id(std::string_view id) { request_.ex_->set_request_id(copy(id)); }
+void* Context::allocate(std::size_t bytes) { return request_.ex_->arena().allocate(bytes); }
+std::string_view Context::copy(std::string_view text) {
+  if (text.empty()) return {};
+  auto* p = static_cast<char*>(allocate(text.size()));
+  std::memcpy(p, text.data(), text.size());
+  return {p, text.size()};
+}
+bool Context::deferred() const { return request_.ex_->deferred(); }
 
 void Context::text(int status, std::string_view body) {
   response_.set_status(status);
@@ -111,10 +134,17 @@ void Context::text(int status, std::string_view body) {
   response_.set_body(body);
 }
 
-void Context::json(int status, std::string_view json_text) {
+void Context::json_raw(int status, std::string_view json_text) {
   response_.set_status(status);
   response_.set_content_type("application/json");
   response_.set_body(json_text);
+}
+
+void Context::json(int status, const nlohmann::json& value) {
+  // Invalid UTF-8 in a string is replaced rather than thrown about: a handler echoing client
+  // input must not turn into a 500.
+  const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  json_raw(status, text);
 }
 
 }  // namespace surge

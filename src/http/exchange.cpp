@@ -1,5 +1,7 @@
 #include "http/exchange.hpp"
 
+#include <unistd.h>
+
 #include <cstring>
 
 namespace surge::detail {
@@ -22,22 +24,35 @@ Exchange::Exchange(const ParserLimits& limits, SlabPool* body_pool)
       context_(*this),
       body_(body_pool) {}
 
-void Exchange::begin(const PeerAddress* peer) {
+Exchange::~Exchange() { close_file(); }
+
+void Exchange::begin(const PeerAddress* peer, Worker* worker, std::size_t worker_index) {
   peer_ = peer;
+  worker_ = worker;
+  worker_index_ = worker_index;
   parser_.emplace(limits_, headers_.get());
 }
 
 void Exchange::reset() {
   parser_.reset();
   base_ = nullptr;
+  route_ = nullptr;
+  route_pattern_ = {};
+  miss_ = 0;
+  miss_pattern_ = 0;
   param_count_ = 0;
+  arena_.reset();
+  request_id_ = {};
   status_ = 200;
   answered_ = false;
   close_requested_ = false;
-  trim_capacity(scratch_);
+  deferred_ = false;
+  deferred_slot_ = 0;
+  handler_timeout_ = std::chrono::milliseconds(0);
   trim_capacity(content_type_);
   trim_capacity(extra_headers_);
   trim_capacity(body_);
+  close_file();
 }
 
 bool Exchange::add_param(std::string_view name, std::string_view value) {
@@ -53,33 +68,48 @@ std::string_view Exchange::param(std::string_view name) const {
   return {};
 }
 
-void Exchange::reserve_scratch(std::size_t total) { scratch_.prepare(total); }
-
-char* Exchange::scratch(std::size_t n) {
-  // Values handed out earlier point into the scratch buffer, so it must never move: it only gives
-  // out what reserve_scratch() made room for.
-  if (scratch_.capacity() - scratch_.size() < n) return nullptr;
-  char* p = scratch_.data() + scratch_.size();
-  scratch_.commit(n);
-  return p;
-}
-
 void Exchange::set_content_type(std::string_view type) {
   content_type_.clear();
   content_type_.append(type);
 }
 
 void Exchange::append_header(std::string_view name, std::string_view value) {
-  char* p = extra_headers_.prepare(name.size() + value.size() + 4);
+  const std::size_t size = name.size() + value.size() + 4;
+  char* p = extra_headers_.prepare(size);
   std::memcpy(p, name.data(), name.size());
   p += name.size();
   *p++ = ':';
   *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   p += value.size();
   *p++ = '\r';
   *p++ = '\n';
-  extra_headers_.commit(name.size() + value.size() + 4);
+  extra_headers_.commit(size);
+}
+
+void Exchange::set_file_body(int fd, std::uint64_t offset, std::uint64_t length) {
+  close_file();
+  body_.clear();
+  file_ = {fd, offset, length};
+}
+
+FileBody Exchange::take_file_body() {
+  FileBody file = file_;
+  file_ = {};
+  return file;
+}
+
+void Exchange::clear_response() {
+  status_ = 200;
+  content_type_.clear();
+  extra_headers_.clear();
+  body_.clear();
+  close_file();
+}
+
+void Exchange::close_file() {
+  if (file_.fd >= 0) ::close(file_.fd);
+  file_ = {};
 }
 
 }  // namespace surge::detail

@@ -38,6 +38,7 @@ constexpr std::array<RequestErrorInfo, static_cast<std::size_t>(RequestError::kC
     {501, "method not implemented", "method_not_implemented"},
     {501, "transfer coding not implemented (only chunked)", "transfer_coding_unsupported"},
     {417, "expectation not supported (only 100-continue)", "expectation_failed"},
+    {413, "request body too large for this route (max_body_bytes)", "route_body_too_large"},
 }};
 
 // Boost's error_category has a protected non-virtual destructor by design; the one instance is static.

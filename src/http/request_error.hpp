@@ -45,6 +45,7 @@ enum class RequestError : std::uint8_t {
   kMethodNotImplemented,       // 501
   kTransferCodingUnsupported,  // 501
   kExpectationFailed,          // 417
+  kRouteBodyTooLarge,          // 413, a route's own limit
   kCount
 };
 

@@ -57,7 +57,7 @@ ResponseWriter::ResponseWriter(std::string_view server_name, const DateCache& da
 }
 
 void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view content_type,
-                                std::string_view extra_headers, std::size_t body_size,
+                                std::string_view extra_headers, std::uint64_t body_size,
                                 const Framing& framing) const {
   constexpr std::string_view kContentType = "Content-Type: ";
   constexpr std::string_view kContentLength = "Content-Length: ";
@@ -94,6 +94,12 @@ void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view co
 void ResponseWriter::write(ByteBuffer& out, const Exchange& exchange,
                            const Framing& framing) const {
   const int status = exchange.status();
+  // A file body is announced here and sent by the connection (sendfile) after these bytes.
+  if (exchange.has_file_body()) {
+    write_head(out, status, exchange.content_type(), exchange.extra_headers(),
+               exchange.file_length(), framing);
+    return;
+  }
   std::string_view body = exchange.body().view();
   write_head(out, status, exchange.content_type(), exchange.extra_headers(), body.size(), framing);
   if (!framing.head_request && !status_has_no_body(status)) out.append(body);

@@ -25,7 +25,8 @@ class ResponseWriter final {
  public:
   ResponseWriter(std::string_view server_name, const DateCache& date);
 
-  /// The exchange's response.
+  /// The exchange's response. A file body (Exchange::has_file_body) is only announced
+  /// (Content-Length); the caller sends the file after these bytes.
   void write(ByteBuffer& out, const Exchange& exchange, const Framing& framing) const;
   /// A plain-text response the engine makes itself (errors, built-ins).
   void write_text(ByteBuffer& out, int status, std::string_view body, const Framing& framing) const;
@@ -34,7 +35,7 @@ class ResponseWriter final {
 
  private:
   void write_head(ByteBuffer& out, int status, std::string_view content_type,
-                  std::string_view extra_headers, std::size_t body_size,
+                  std::string_view extra_headers, std::uint64_t body_size,
                   const Framing& framing) const;
 
   std::string server_line_;  // "Server: name\r\n", or empty

@@ -1,6 +1,10 @@
 #pragma once
 // Application: what a connection calls for each request. Built once, then shared read-only.
 
+#include <cstddef>
+
+#include "http/request_error.hpp"
+
 namespace surge::detail {
 
 class Exchange;
@@ -11,12 +15,14 @@ class Application {
  public:
   virtual ~Application() = default;
 
-  /// The header section is complete and the body not yet read. Returning true means the
-  /// application answered already (a 404, a 413 for a per-route limit...): the body is not read
-  /// and the connection closes after the response if a body was announced.
-  virtual bool on_header(Exchange& exchange) const = 0;
-  /// The whole request is there: answer it (or leave it unanswered for an empty 200).
+  /// The header section is complete and the body not yet read: route, and refuse what must be
+  /// refused before reading the body (a route's body limit). Anything but kNone is answered by
+  /// the engine like a parse error (status, body, log line, counter, close).
+  virtual RequestError on_header(Exchange& exchange) const = 0;
+  /// The whole request is there: answer it (or leave it unanswered for an empty 200, or defer).
   virtual void handle(Exchange& exchange) const = 0;
+  /// Called once before serving with the number of workers (middleware size per-worker state).
+  virtual void attach(std::size_t /*workers*/) const {}
 };
 
 }  // namespace surge::detail

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -89,7 +90,7 @@ void Connection::drive() {
     if (step == Step::kClose) closing_after_write_ = true;
     // write_out() returning false means the connection is now waiting for the socket, or closed
     // (and possibly destroyed): either way nothing here may be touched any more.
-    if (out_pos_ < out_.size() && !write_out()) return;
+    if ((out_pos_ < out_.size() || file_.fd >= 0) && !write_out()) return;
     if (step == Step::kClose) {
       begin_close(close_reason_);
       return;
@@ -106,7 +107,7 @@ Connection::Step Connection::process() {
     if (exchange_ == nullptr) {
       if (read_pos_ == in_.size()) return Step::kNeedInput;
       exchange_ = worker_.acquire_exchange();
-      exchange_->begin(&peer_);
+      exchange_->begin(&peer_, &worker_, worker_.index());
       header_handled_ = false;
     }
     RequestParser& parser = exchange_->parser();
@@ -137,7 +138,7 @@ Connection::Step Connection::on_header_complete() {
   RequestParser& parser = exchange_->parser();
   const RequestHead& head = parser.head();
   exchange_->set_base(in_.data());
-  if (worker_.app().on_header(*exchange_)) return respond(!parser.done());
+  if (RequestError e = worker_.app().on_header(*exchange_); e != RequestError::kNone) return reject(e);
   if (parser.done()) return Step::kContinue;
   if (!head.chunked) {
     // The whole body goes right after the header: make room for it once.
@@ -155,19 +156,60 @@ Connection::Step Connection::on_header_complete() {
 
 Connection::Step Connection::dispatch() {
   exchange_->set_base(in_.data());
-  try {
-    worker_.app().handle(*exchange_);
-  } catch (const std::exception& e) {
-    // The recover middleware normally turns exceptions into 500s; this is the last line.
-    worker_.log().error("unhandled exception in handler: {}", e.what());
-    exchange_->body().clear();
-    exchange_->context().text(500, "internal server error\n");
-  } catch (...) {
-    worker_.log().error("unhandled non-standard exception in handler");
-    exchange_->body().clear();
-    exchange_->context().text(500, "internal server error\n");
+  exchange_->set_owner(this);
+  run_handler([this] { worker_.app().handle(*exchange_); });
+  if (exchange_->deferred()) {
+    // Nothing to send yet and nothing more to read until the answer comes: the connection is in
+    // no deadline list (the worker's deferred deadlines apply).
+    worker_.disarm(*this);
+    return Step::kDeferred;
   }
   return respond(false);
+}
+
+void Connection::run_handler(const std::function<void()>& call) {
+  // The recover middleware normally turns exceptions into 500s; this is the last line.
+  const char* what = nullptr;
+  std::string message;
+  try {
+    call();
+    return;
+  } catch (const std::exception& e) {
+    message = e.what();
+    what = message.c_str();
+  } catch (...) {
+    what = "non-standard exception";
+  }
+  worker_.log().error("unhandled exception in handler: {}", what);
+  if (exchange_->deferred()) {
+    worker_.end_deferred(exchange_->deferred_slot());
+    exchange_->set_deferred(false);
+  }
+  exchange_->clear_response();
+  exchange_->context().text(500, "internal server error\n");
+}
+
+void Connection::resume(std::function<void(Context&)>& fill) {
+  worker_.end_deferred(exchange_->deferred_slot());
+  exchange_->set_deferred(false);
+  run_handler([&] { fill(exchange_->context()); });
+  if (exchange_->deferred()) return;  // the completion deferred again
+  after_deferred();
+}
+
+void Connection::fail_deferred(int status, std::string_view message) {
+  worker_.end_deferred(exchange_->deferred_slot());
+  exchange_->set_deferred(false);
+  worker_.log().warn("{} port {}: {} {}: {}", peer_.ip_string(), peer_.port, status,
+                     reason_phrase(status), message.substr(0, message.size() - 1));
+  exchange_->clear_response();
+  exchange_->context().text(status, message);
+  after_deferred();
+}
+
+void Connection::after_deferred() {
+  if (respond(false) == Step::kClose) closing_after_write_ = true;
+  drive();
 }
 
 Connection::Step Connection::respond(bool body_unread) {
@@ -177,11 +219,17 @@ Connection::Step Connection::respond(bool body_unread) {
   const std::uint64_t max_requests = worker_.config().limits.max_requests_per_connection;
   const bool close = !head.keep_alive || body_unread || exchange_->close_requested() ||
                      worker_.retiring() || (max_requests != 0 && requests_ >= max_requests);
+  const bool head_request = head.method == Method::kHead;
   worker_.writer().write(out_, *exchange_,
-                         {.head_request = head.method == Method::kHead,
+                         {.head_request = head_request,
                           .close = close,
                           .http10_keep_alive = head.version == 10 && !close});
   ++queued_;
+  // A file goes out after the bytes written so far, so nothing may be appended behind it before
+  // it is sent: flush.
+  const bool file = exchange_->has_file_body() && !head_request &&
+                    !status_has_no_body(exchange_->status());
+  if (file) file_ = exchange_->take_file_body();
   finish_exchange();
   if (close) {
     close_reason_ = CloseReason::kServer;
@@ -191,7 +239,7 @@ Connection::Step Connection::respond(bool body_unread) {
     return Step::kClose;
   }
   if (!nodelay_ && requests_ >= 2) set_nodelay();
-  if (queued_ >= worker_.config().limits.max_pipelined_responses ||
+  if (file || queued_ >= worker_.config().limits.max_pipelined_responses ||
       out_.size() - out_pos_ >= kFlushBytes) {
     return Step::kFlush;
   }
@@ -237,7 +285,7 @@ bool Connection::make_room() {
       in_.erase_front(parser.request_offset());
       read_pos_ = 0;
       exchange_->reset();
-      exchange_->begin(&peer_);
+      exchange_->begin(&peer_, &worker_, worker_.index());
       if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
     }
   } else if (exchange_->head().chunked) {
@@ -274,24 +322,56 @@ bool Connection::write_out() {
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      // The write timeout is the longest pause without progress.
-      if (progress || static_cast<Wait>(DeadlineHook::list) != Wait::kWrite) {
-        worker_.arm(*this, Wait::kWrite);
-      }
-      pending_ = true;
-      socket_.async_wait(Socket::wait_write,
-                         asio::bind_allocator(SlotAllocator<void>(slot_),
-                                              [this](const error_code& ec) { on_writable(ec); }));
-      return false;
-    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable(progress);
     close(errno == EPIPE || errno == ECONNRESET ? CloseReason::kClient : CloseReason::kError);
     return false;
   }
   out_.clear();
   out_pos_ = 0;
   queued_ = 0;
+  return file_.fd < 0 || send_file();
+}
+
+bool Connection::send_file() {
+  bool progress = false;
+  while (file_.length > 0) {
+    off_t offset = static_cast<off_t>(file_.offset);
+    const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, 1 << 30));
+    ssize_t n = ::sendfile(socket_.native_handle(), file_.fd, &offset, chunk);
+    if (n > 0) {
+      file_.offset += static_cast<std::uint64_t>(n);
+      file_.length -= static_cast<std::uint64_t>(n);
+      progress = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable(progress);
+    // 0: the file shrank under us; the announced length can no longer be honoured.
+    worker_.log().warn("{} port {}: sending a file failed: {}", peer_.ip_string(), peer_.port,
+                       n == 0 ? "file truncated" : std::strerror(errno));
+    close(n == 0 ? CloseReason::kError
+                 : (errno == EPIPE || errno == ECONNRESET ? CloseReason::kClient : CloseReason::kError));
+    return false;
+  }
+  close_file();
   return true;
+}
+
+bool Connection::wait_writable(bool progress) {
+  // The write timeout is the longest pause without progress.
+  if (progress || static_cast<Wait>(DeadlineHook::list) != Wait::kWrite) {
+    worker_.arm(*this, Wait::kWrite);
+  }
+  pending_ = true;
+  socket_.async_wait(Socket::wait_write,
+                     asio::bind_allocator(SlotAllocator<void>(slot_),
+                                          [this](const error_code& ec) { on_writable(ec); }));
+  return false;
+}
+
+void Connection::close_file() {
+  if (file_.fd >= 0) ::close(file_.fd);
+  file_ = {};
 }
 
 void Connection::on_writable(const error_code& ec) {
@@ -445,7 +525,9 @@ void Connection::time_out(CloseReason reason, std::string_view message) {
 
 bool Connection::close_if_idle() {
   const bool idle = exchange_ == nullptr || !exchange_->parser().started();
-  if (!idle || out_pos_ < out_.size() || lingering_ || closing_after_write_) return false;
+  if (!idle || out_pos_ < out_.size() || file_.fd >= 0 || lingering_ || closing_after_write_) {
+    return false;
+  }
   close(CloseReason::kServer);
   return true;
 }
@@ -475,11 +557,13 @@ void Connection::close(CloseReason reason) {
   error_code ignored;
   socket_.close(ignored);  // a pending operation completes with operation_aborted
   if (exchange_ != nullptr) {
+    if (exchange_->deferred()) worker_.end_deferred(exchange_->deferred_slot());
     worker_.release_exchange(exchange_);
     exchange_ = nullptr;
   }
   in_.release();
   out_.release();
+  close_file();
   worker_.on_closed(reason);
   // From here the connection may be gone: callers return at once.
   if (!pending_) worker_.destroy(this);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,6 +11,7 @@
 
 #include <surge/peer.hpp>
 
+#include "http/exchange.hpp"
 #include "http/request_error.hpp"
 #include "memory/byte_buffer.hpp"
 #include "server/close_reason.hpp"
@@ -54,6 +56,11 @@ class Connection final : public DeadlineHook {
   bool close_if_idle();
   /// Close now, whatever the state.
   void abort(CloseReason reason);
+  /// The deferred request's answer is ready to be produced: runs fill, sends the response, and
+  /// goes on serving the connection.
+  void resume(std::function<void(Context&)>& fill);
+  /// The deferred request gets an error instead (its deadline passed, or it was abandoned).
+  void fail_deferred(int status, std::string_view message);
 
  private:
   // What process() needs next: more input, the output written before going on, or closing.
@@ -68,11 +75,16 @@ class Connection final : public DeadlineHook {
   void time_out(CloseReason reason, std::string_view message);
   void finish_exchange();
   bool write_out();
+  bool send_file();
+  bool wait_writable(bool progress);
+  void close_file();
   void on_writable(const boost::system::error_code& ec);
   void wait_for_input();
   void read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void on_readable(const boost::system::error_code& ec);
+  void run_handler(const std::function<void()>& call);
+  void after_deferred();
   void begin_close(CloseReason reason);
   void close(CloseReason reason);
   bool make_room();
@@ -83,6 +95,7 @@ class Connection final : public DeadlineHook {
   HandlerSlot slot_;
   ByteBuffer in_;
   ByteBuffer out_;
+  FileBody file_;              // sent with sendfile after out_, when a response has one
   Exchange* exchange_ = nullptr;
   PeerAddress peer_;
   std::size_t read_pos_ = 0;   // first byte of in_ not yet parsed

@@ -14,7 +14,9 @@ namespace {
 class HandlerApplication final : public detail::Application {
  public:
   explicit HandlerApplication(Handler handler) : handler_(std::move(handler)) {}
-  bool on_header(detail::Exchange&) const override { return false; }
+  detail::RequestError on_header(detail::Exchange&) const override {
+    return detail::RequestError::kNone;
+  }
   void handle(detail::Exchange& exchange) const override { handler_(exchange.context()); }
 
  private:
@@ -28,6 +30,9 @@ std::shared_ptr<spdlog::logger> default_logger(std::shared_ptr<spdlog::logger> l
 }
 
 }  // namespace
+
+Server::Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log)
+    : Server(std::move(config), router.freeze(), std::move(log)) {}
 
 Server::Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log)
     : Server(std::move(config), std::make_shared<HandlerApplication>(std::move(handler)),

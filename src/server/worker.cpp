@@ -1,6 +1,7 @@
 #include "server/worker.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/logger.h>
@@ -107,6 +108,10 @@ void Worker::close_everything() {
   retiring_ = true;
   draining_ = true;
   for (auto& acceptor : acceptors_) acceptor->stop();
+  // Requests waiting for an asynchronous answer are in no deadline list.
+  for (const DeferredSlot& entry : deferred_) {
+    if (entry.connection != nullptr) entry.connection->abort(CloseReason::kServer);
+  }
   for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
                     Wait::kLinger}) {
     DeadlineList& l = list(what);
@@ -171,7 +176,67 @@ void Worker::on_tick() {
     expire(what, now);
   }
   release_idle_buffers(now);
+  expire_deferred(now);
   schedule_tick();
+}
+
+std::pair<std::uint32_t, std::uint32_t> Worker::begin_deferred(Connection& connection,
+                                                               Clock::duration timeout) {
+  std::uint32_t slot;
+  if (!free_deferred_.empty()) {
+    slot = free_deferred_.back();
+    free_deferred_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(deferred_.size());
+    deferred_.emplace_back();
+  }
+  DeferredSlot& entry = deferred_[slot];
+  entry.connection = &connection;
+  deferred_deadlines_.push_back({Clock::now() + timeout, slot, entry.generation});
+  std::push_heap(deferred_deadlines_.begin(), deferred_deadlines_.end(), std::greater<>());
+  return {slot, entry.generation};
+}
+
+void Worker::end_deferred(std::uint32_t slot) {
+  DeferredSlot& entry = deferred_[slot];
+  if (entry.connection == nullptr) return;
+  entry.connection = nullptr;
+  ++entry.generation;  // any ticket for the old request is stale from now on
+  free_deferred_.push_back(slot);
+}
+
+Connection* Worker::deferred_connection(std::uint32_t slot, std::uint32_t generation) const {
+  if (slot >= deferred_.size()) return nullptr;
+  const DeferredSlot& entry = deferred_[slot];
+  return entry.generation == generation ? entry.connection : nullptr;
+}
+
+void Worker::post_resume(std::uint32_t slot, std::uint32_t generation,
+                         std::function<void(Context&)> fill) {
+  boost::asio::post(io_, [this, slot, generation, fill = std::move(fill)]() mutable {
+    if (Connection* connection = deferred_connection(slot, generation)) connection->resume(fill);
+  });
+}
+
+void Worker::post_abandon(std::uint32_t slot, std::uint32_t generation) {
+  boost::asio::post(io_, [this, slot, generation] {
+    if (Connection* connection = deferred_connection(slot, generation)) {
+      stats_.deferred_abandoned.add();
+      connection->fail_deferred(500, "internal server error: the handler dropped its response\n");
+    }
+  });
+}
+
+void Worker::expire_deferred(Clock::time_point now) {
+  while (!deferred_deadlines_.empty() && deferred_deadlines_.front().when <= now) {
+    DeferredDeadline due = deferred_deadlines_.front();
+    std::pop_heap(deferred_deadlines_.begin(), deferred_deadlines_.end(), std::greater<>());
+    deferred_deadlines_.pop_back();
+    if (Connection* connection = deferred_connection(due.slot, due.generation)) {
+      stats_.deferred_timeouts.add();
+      connection->fail_deferred(504, "the handler did not answer in time (timeouts.handler_ms)\n");
+    }
+  }
 }
 
 void Worker::expire(Wait what, Clock::time_point now) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,7 @@ class logger;
 namespace surge::detail {
 
 class Connection;
+class OffloadPool;
 class ReuseportAcceptor;
 
 /// What a connection waits for; each has its own deadline list and timeout.
@@ -42,6 +44,8 @@ struct WorkerStats {
   Counter accept_errors;  // includes running out of file descriptors
   Gauge open;
   Counter requests;
+  Counter deferred_timeouts;   // asynchronous answers past their deadline (504)
+  Counter deferred_abandoned;  // a Deferred dropped without resume (500)
   std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> closed;
   std::array<Counter, static_cast<std::size_t>(RequestError::kCount)> rejected;
 };
@@ -113,6 +117,20 @@ class Worker final {
     return Clock::now().time_since_epoch().count() - beat <= (max_age + tick_interval_).count();
   }
 
+  // Asynchronous answers (Context::defer). Tickets are (slot, generation): a slot is reused, the
+  // generation is not, so a completion arriving after its request timed out finds nothing.
+  /// Worker thread: the connection's request waits for an asynchronous answer until timeout.
+  std::pair<std::uint32_t, std::uint32_t> begin_deferred(Connection& connection,
+                                                         Clock::duration timeout);
+  /// Worker thread: the deferred request got its answer (or its connection closed).
+  void end_deferred(std::uint32_t slot);
+  /// Any thread: runs fill on this worker for the deferred request, if it still waits.
+  void post_resume(std::uint32_t slot, std::uint32_t generation, std::function<void(Context&)> fill);
+  /// Any thread: the Deferred was dropped without an answer.
+  void post_abandon(std::uint32_t slot, std::uint32_t generation);
+  OffloadPool* offload() const { return offload_; }
+  void set_offload(OffloadPool* pool) { offload_ = pool; }
+
   PoolStats buffer_stats() const { return buffers_.stats(); }
   PoolStats exchange_stats() const { return exchanges_.stats(); }
   PoolStats connection_stats() const;
@@ -124,6 +142,8 @@ class Worker final {
   void release_idle_buffers(Clock::time_point now);
   void close_idle_connections();
   void close_everything();
+  void expire_deferred(Clock::time_point now);
+  Connection* deferred_connection(std::uint32_t slot, std::uint32_t generation) const;
   void maybe_finish();
   DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
 
@@ -145,6 +165,21 @@ class Worker final {
   std::array<Clock::duration, static_cast<std::size_t>(Wait::kCount)> timeouts_{};
   boost::asio::steady_timer tick_;
   Clock::duration tick_interval_;
+
+  struct DeferredSlot {
+    Connection* connection = nullptr;
+    std::uint32_t generation = 0;
+  };
+  struct DeferredDeadline {
+    Clock::time_point when;
+    std::uint32_t slot;
+    std::uint32_t generation;
+    bool operator>(const DeferredDeadline& other) const { return when > other.when; }
+  };
+  std::vector<DeferredSlot> deferred_;
+  std::vector<std::uint32_t> free_deferred_;
+  std::vector<DeferredDeadline> deferred_deadlines_;  // a min-heap on when
+  OffloadPool* offload_ = nullptr;
 
   WorkerStats stats_;
   std::atomic<Clock::rep> heartbeat_{Clock::now().time_since_epoch().count()};

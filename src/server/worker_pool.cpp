@@ -12,6 +12,8 @@
 #include <spdlog/logger.h>
 
 #include "config/listen_address.hpp"
+#include "server/application.hpp"
+#include "server/offload_pool.hpp"
 #include "server/reuseport_acceptor.hpp"
 #include "server/worker.hpp"
 
@@ -39,8 +41,11 @@ WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> a
       drain_timer_(control_),
       shutdown_timer_(control_) {
   std::size_t threads = config_.threads != 0 ? config_.threads : allowed_cpus().size();
+  app_->attach(threads);
+  offload_ = std::make_unique<OffloadPool>(config_.offload.threads, config_.offload.queue);
   for (std::size_t i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, config_, app_, log_));
+    workers_.back()->set_offload(offload_.get());
   }
 }
 
@@ -49,6 +54,10 @@ WorkerPool::~WorkerPool() {
     stop();
     wait();
   }
+  // Offloaded jobs still queued or running would resume into the workers: stop them first. The
+  // Deferreds they drop post to the (still alive) workers, whose destructors drain those posts.
+  offload_->stop();
+  workers_.clear();
 }
 
 void WorkerPool::bind_all() {

@@ -21,6 +21,7 @@ class logger;
 namespace surge::detail {
 
 class Application;
+class OffloadPool;
 class Worker;
 
 /// Creates one Worker per thread, binds every listen address in every worker (the first worker
@@ -52,6 +53,7 @@ class WorkerPool final {
   ServerConfig config_;
   std::shared_ptr<const Application> app_;
   std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<OffloadPool> offload_;  // destroyed after the workers (declared before them)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints_;

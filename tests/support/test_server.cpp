@@ -44,11 +44,24 @@ Handler test_handler() {
   };
 }
 
-TestServer::TestServer(ServerConfig config, Handler handler) {
-  // Tests read the responses, not the log: keep the output clean but exercise the log calls.
+namespace {
+
+// Tests read the responses, not the log: keep the output clean but exercise the log calls.
+std::shared_ptr<spdlog::logger> test_log() {
   auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  log->set_level(spdlog::level::warn);
-  server_ = std::make_unique<Server>(std::move(config), std::move(handler), log);
+  log->set_level(spdlog::level::err);
+  return log;
+}
+
+}  // namespace
+
+TestServer::TestServer(ServerConfig config, Handler handler) {
+  server_ = std::make_unique<Server>(std::move(config), std::move(handler), test_log());
+  server_->start();
+}
+
+TestServer::TestServer(ServerConfig config, const Router& router) {
+  server_ = std::make_unique<Server>(std::move(config), router, test_log());
   server_->start();
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include <surge/router.hpp>
 #include <surge/server.hpp>
 
 namespace surge::test {
@@ -24,6 +25,7 @@ Handler test_handler();
 class TestServer {
  public:
   explicit TestServer(ServerConfig config = test_config(), Handler handler = test_handler());
+  TestServer(ServerConfig config, const Router& router);
   ~TestServer();
   std::uint16_t port() const { return server_->port(); }
   Server& server() { return *server_; }

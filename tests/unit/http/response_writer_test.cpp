@@ -18,7 +18,7 @@ class ResponseWriterTest : public ::testing::Test {
   ByteBuffer out_;
 
   void SetUp() override {
-    exchange_.begin(nullptr);
+    exchange_.begin(nullptr, nullptr, 0);
   }
 };
 
@@ -33,7 +33,7 @@ TEST_F(ResponseWriterTest, WritesStatusEngineFieldsAndBody) {
 
 TEST_F(ResponseWriterTest, HeadGetsContentLengthButNoBody) {
   ResponseWriter writer("", date_);
-  exchange_.context().json(200, "{}");
+  exchange_.context().json_raw(200, "{}");
   writer.write(out_, exchange_, {.head_request = true});
   EXPECT_EQ(out_.view(),
             "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"

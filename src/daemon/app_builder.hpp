@@ -1,0 +1,26 @@
+#pragma once
+// AppBuilder: surged's router, from its configuration.
+
+#include <memory>
+#include <string>
+
+#include <surge/router.hpp>
+
+#include "config/daemon_config.hpp"
+#include "daemon/readiness.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace surge::detail {
+
+/// Registers the configured routes (handlers of kind text, json, echo, files), the built-in
+/// endpoints and the global middleware on a Router. A route the router refuses (a conflict, a
+/// bad pattern, a files root that cannot be opened) becomes a ConfigError naming `file` and the
+/// route's JSON path, so --check-config reports it too.
+Router build_router(const DaemonConfig& config, const std::string& file,
+                    std::shared_ptr<const Readiness> readiness,
+                    std::shared_ptr<spdlog::logger> log);
+
+}  // namespace surge::detail

@@ -1,0 +1,205 @@
+#include "router/router_app.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "http/exchange.hpp"
+
+namespace surge::detail {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %HH escapes of raw into out (which has room for raw.size() bytes); returns the decoded
+// size, or -1 for a malformed escape.
+long percent_decode(std::string_view raw, char* out) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      out[n++] = raw[i];
+      continue;
+    }
+    if (i + 2 >= raw.size()) return -1;
+    int hi = hex_value(raw[i + 1]);
+    int lo = hex_value(raw[i + 2]);
+    if (hi < 0 || lo < 0) return -1;
+    out[n++] = static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return static_cast<long>(n);
+}
+
+std::string allow_list(const std::array<bool, kMethodCount>& methods) {
+  std::string out;
+  for (std::size_t m = 0; m < kMethodCount; ++m) {
+    if (!methods[m]) continue;
+    if (!out.empty()) out += ", ";
+    out += to_string(static_cast<Method>(m));
+  }
+  return out;
+}
+
+std::vector<Middleware*> raw(const MiddlewareList& list) {
+  std::vector<Middleware*> out;
+  for (const auto& m : list) out.push_back(m.get());
+  return out;
+}
+
+}  // namespace
+
+RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(options) {
+  owned_ = table.global;
+  std::array<bool, kMethodCount> anywhere{};
+  std::unordered_map<std::string, std::uint32_t> pattern_index;
+  for (const RouteSpec& spec : table.routes) {
+    // One tree value per pattern; each pattern has a slot per method.
+    auto [it, added] = pattern_index.try_emplace(spec.pattern, static_cast<std::uint32_t>(patterns_.size()));
+    if (added) {
+      tree_.insert(spec.pattern, it->second);
+      Pattern p;
+      p.routes.fill(kNone);
+      patterns_.push_back(std::move(p));
+    }
+    std::vector<Middleware*> chain = raw(table.global);
+    for (const auto& m : spec.group_middleware) chain.push_back(m.get());
+    for (const auto& m : spec.options.middleware) chain.push_back(m.get());
+    owned_.insert(owned_.end(), spec.group_middleware.begin(), spec.group_middleware.end());
+    owned_.insert(owned_.end(), spec.options.middleware.begin(), spec.options.middleware.end());
+    routes_.push_back({Chain(std::move(chain), spec.handler), spec.pattern, spec.method,
+                       spec.options.max_body_bytes, spec.options.timeout});
+    patterns_[it->second].routes[static_cast<std::size_t>(spec.method)] =
+        static_cast<std::uint32_t>(routes_.size() - 1);
+    anywhere[static_cast<std::size_t>(spec.method)] = true;
+  }
+  // Allow lists: what each pattern answers, including the automatic HEAD and OPTIONS.
+  anywhere[static_cast<std::size_t>(Method::kOptions)] = true;
+  for (Pattern& p : patterns_) {
+    std::array<bool, kMethodCount> methods{};
+    for (std::size_t m = 0; m < kMethodCount; ++m) methods[m] = p.routes[m] != kNone;
+    if (methods[static_cast<std::size_t>(Method::kGet)]) methods[static_cast<std::size_t>(Method::kHead)] = true;
+    methods[static_cast<std::size_t>(Method::kOptions)] = true;
+    p.allow = allow_list(methods);
+  }
+  if (anywhere[static_cast<std::size_t>(Method::kGet)]) anywhere[static_cast<std::size_t>(Method::kHead)] = true;
+  allow_all_ = allow_list(anywhere);
+  unmatched_ = Chain(raw(table.global), [this](Context& ctx) { answer_unmatched(ctx); });
+  // Deduplicate so attach() reaches each middleware once.
+  std::sort(owned_.begin(), owned_.end());
+  owned_.erase(std::unique(owned_.begin(), owned_.end()), owned_.end());
+}
+
+void RouterApp::attach(std::size_t workers) const {
+  for (const auto& m : owned_) m->attach(workers);
+}
+
+RequestError RouterApp::on_header(Exchange& exchange) const {
+  const RequestHead& head = exchange.head();
+  std::string_view path = exchange.view(head.path);
+  if (path.empty()) path = "/";
+  if (path == "*") {  // OPTIONS * (the parser allows "*" for OPTIONS only)
+    exchange.set_miss(static_cast<std::uint8_t>(Miss::kOptionsStar), 0);
+    return RequestError::kNone;
+  }
+  std::array<ParamMatch, RadixTree::kMaxParams> params;
+  std::size_t count = 0;
+  std::uint32_t index = tree_.find(path, params, count);
+  if (index == RadixTree::kNoMatch) {
+    bool redirect = options_.trailing_slash == TrailingSlash::kRedirect &&
+                    tree_.has_toggled_slash_match(path);
+    exchange.set_miss(static_cast<std::uint8_t>(redirect ? Miss::kRedirect : Miss::kNotFound), 0);
+    return RequestError::kNone;
+  }
+  const Pattern& pattern = patterns_[index];
+  std::uint32_t r = pattern.routes[static_cast<std::size_t>(head.method)];
+  if (r == kNone && head.method == Method::kHead) r = pattern.routes[static_cast<std::size_t>(Method::kGet)];
+  if (r == kNone) {
+    Miss miss = head.method == Method::kOptions ? Miss::kOptions : Miss::kMethodNotAllowed;
+    exchange.set_miss(static_cast<std::uint8_t>(miss), index);
+    return RequestError::kNone;
+  }
+  const Route& route = routes_[r];
+  exchange.set_route(&route, route.pattern);
+  exchange.set_handler_timeout(route.timeout);
+  if (!bind_params(exchange, params.data(), count)) return RequestError::kBadTarget;
+  if (route.max_body_bytes != 0) {
+    if (head.has_content_length && head.content_length > route.max_body_bytes) {
+      return RequestError::kRouteBodyTooLarge;
+    }
+    exchange.parser().limit_body(route.max_body_bytes);
+  }
+  return RequestError::kNone;
+}
+
+bool RouterApp::bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count) const {
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view value = params[i].value;
+    if (value.find('%') != std::string_view::npos) {
+      // Decoded values never grow: room for the raw size is enough.
+      auto* out = static_cast<char*>(exchange.arena().allocate(value.size()));
+      long n = percent_decode(value, out);
+      if (n < 0) return false;
+      value = {out, static_cast<std::size_t>(n)};
+    }
+    exchange.add_param(params[i].name, value);
+  }
+  return true;
+}
+
+void RouterApp::handle(Exchange& exchange) const {
+  const auto* route = static_cast<const Route*>(exchange.route());
+  if (route != nullptr) {
+    route->chain.run(exchange.context());
+  } else {
+    unmatched_.run(exchange.context());
+  }
+}
+
+void RouterApp::answer_unmatched(Context& ctx) const {
+  Exchange& exchange = exchange_of(ctx);
+  switch (static_cast<Miss>(exchange.miss())) {
+    case Miss::kMethodNotAllowed:
+      ctx.text(405, "method not allowed\n");
+      ctx.response().add_header("Allow", patterns_[exchange.miss_pattern()].allow);
+      return;
+    case Miss::kOptions:
+      ctx.response().set_status(204);
+      ctx.response().add_header("Allow", patterns_[exchange.miss_pattern()].allow);
+      return;
+    case Miss::kOptionsStar:
+      ctx.response().set_status(204);
+      ctx.response().add_header("Allow", allow_all_);
+      return;
+    case Miss::kRedirect: {
+      // "/users/" <-> "/users", keeping the query; 308 keeps the method and the body.
+      std::string_view path = ctx.request().path();
+      std::string_view query = ctx.request().query();
+      std::size_t size = path.size() + 1 + (query.empty() ? 0 : query.size() + 1);
+      auto* location = static_cast<char*>(ctx.allocate(size));
+      std::size_t n = 0;
+      bool strip = path.size() > 1 && path.back() == '/';
+      std::string_view kept = strip ? path.substr(0, path.size() - 1) : path;
+      kept.copy(location, kept.size());
+      n = kept.size();
+      if (!strip) location[n++] = '/';
+      if (!query.empty()) {
+        location[n++] = '?';
+        query.copy(location + n, query.size());
+        n += query.size();
+      }
+      ctx.text(308, "moved permanently\n");
+      ctx.response().add_header("Location", {location, n});
+      return;
+    }
+    case Miss::kNone:
+    case Miss::kNotFound:
+      ctx.text(404, "not found\n");
+      return;
+  }
+}
+
+}  // namespace surge::detail

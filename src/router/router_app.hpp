@@ -1,0 +1,60 @@
+#pragma once
+// RouterApp: a frozen Router, the Application every worker calls.
+
+#include <array>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <surge/router.hpp>
+
+#include "middleware/chain.hpp"
+#include "router/radix_tree.hpp"
+#include "router/route_table.hpp"
+#include "server/application.hpp"
+
+namespace surge::detail {
+
+/// Immutable after construction and shared by every worker. on_header() routes the request (the
+/// radix tree, then the method), binds the decoded parameters, and applies the route's body
+/// limit before any body byte is read; handle() runs the route's chain, or for a request no route
+/// takes, the global middleware and then a 404 / 405 / 308 / automatic OPTIONS answer.
+class RouterApp final : public Application {
+ public:
+  RouterApp(const RouteTable& table, RouterOptions options);
+
+  RequestError on_header(Exchange& exchange) const override;
+  void handle(Exchange& exchange) const override;
+  void attach(std::size_t workers) const override;
+
+  /// Why a request matched no route (kept in the exchange between on_header and handle).
+  enum class Miss : std::uint8_t { kNone, kNotFound, kMethodNotAllowed, kOptions, kOptionsStar, kRedirect };
+
+  struct Route {
+    Chain chain;
+    std::string pattern;
+    Method method;
+    std::uint64_t max_body_bytes;
+    std::chrono::milliseconds timeout;
+  };
+
+ private:
+  struct Pattern {
+    std::array<std::uint32_t, kMethodCount> routes;  // index into routes_, or kNone
+    std::string allow;                               // "GET, HEAD, OPTIONS"
+  };
+  static constexpr std::uint32_t kNone = 0xFFFF'FFFF;
+
+  void answer_unmatched(Context& ctx) const;
+  bool bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count) const;
+
+  RouterOptions options_;
+  RadixTree tree_;
+  std::vector<Pattern> patterns_;
+  std::deque<Route> routes_;  // stable addresses: an exchange points at its route
+  Chain unmatched_;
+  std::string allow_all_;  // every method registered anywhere, for OPTIONS *
+  MiddlewareList owned_;   // keeps every middleware alive (chains hold raw pointers)
+};
+
+}  // namespace surge::detail

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include <surge/builtin_middleware.hpp>
 #include <surge/config.hpp>
 #include <surge/method.hpp>
 
@@ -66,6 +67,17 @@ struct BuiltinsConfig {
   bool readyz = true;   // GET /readyz: 200 while ready, 503 once draining (readiness)
 };
 
+/// The global middleware, in the order they run (see README "Middleware"). Each section's keys
+/// are the fields of its config struct in <surge/builtin_middleware.hpp>.
+struct MiddlewareConfig {
+  bool recover = true;      // exceptions become 500s (the engine also catches; this adds a log line with the request id)
+  RecoverConfig recover_config;
+  bool request_id = false;  // X-Request-ID and traceparent on every response; off by default, like nginx and Gin
+  RequestIdConfig request_id_config;
+  bool cors = false;        // off unless configured
+  CorsConfig cors_config;
+};
+
 /// The routes surged serves when the configuration has no "routes" key: the benchmark set.
 std::vector<RouteConfig> default_routes();
 
@@ -75,6 +87,7 @@ struct DaemonConfig {
   LogConfig log;
   std::vector<RouteConfig> routes = default_routes();
   BuiltinsConfig builtins;
+  MiddlewareConfig middleware;
 };
 
 /// Checks the cross-field rules of a ServerConfig (each field's own range is checked while

@@ -231,12 +231,13 @@ void read_headers(ObjectReader& r, const std::string& key, HeaderList& out) {
   }
 }
 
-// Every {name} in text must be a parameter of the route ("{{" is a literal '{').
+// Every {name} must be a parameter of the route (in text, "{{" is a literal '{').
 void check_placeholders(ObjectReader& r, const std::string& key, std::string_view text,
-                        const std::vector<std::string>& params, const std::string& pattern) {
+                        const std::vector<std::string>& params, const std::string& pattern,
+                        bool brace_escapes) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '{') continue;
-    if (i + 1 < text.size() && text[i + 1] == '{') {
+    if (brace_escapes && i + 1 < text.size() && text[i + 1] == '{') {
       ++i;
       continue;
     }
@@ -271,7 +272,7 @@ HandlerConfig read_handler(ObjectReader& r, const std::string& pattern) {
     r.string("content_type", h.content_type);
     if (!is_field_value(h.content_type)) r.fail("content_type", "control characters are not allowed");
     read_headers(r, "headers", h.headers);
-    check_placeholders(r, "body", h.body, params, pattern);
+    check_placeholders(r, "body", h.body, params, pattern, true);
     return h;
   }
   if (type == "json") {
@@ -279,7 +280,7 @@ HandlerConfig read_handler(ObjectReader& r, const std::string& pattern) {
     h.status = read_status(r);
     if (const json* body = r.raw("body")) h.body_json = body->dump();
     read_headers(r, "headers", h.headers);
-    check_placeholders(r, "body", h.body_json, params, pattern);
+    check_placeholders(r, "body", h.body_json, params, pattern, false);
     return h;
   }
   if (type == "echo") return EchoHandlerConfig{};
@@ -334,6 +335,54 @@ void read_routes(ObjectReader& root, const std::string& file, std::vector<RouteC
     routes.push_back(read_route(r));
     r.finish();
   }
+}
+
+void read_header_name(ObjectReader& r, const std::string& key, std::string& out, bool may_be_empty) {
+  r.string(key, out);
+  if ((out.empty() && !may_be_empty) || (!out.empty() && !is_token(out))) {
+    r.fail(key, "expected a header field name");
+  }
+}
+
+void read_tokens(ObjectReader& r, const std::string& key, std::vector<std::string>& out) {
+  r.strings(key, out);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!is_field_value(out[i]) || out[i].empty() || out[i].find(',') != std::string::npos) {
+      r.fail(key + "/" + std::to_string(i), "expected a single non-empty value without commas or control characters");
+    }
+  }
+}
+
+void read_middleware(ObjectReader& r, MiddlewareConfig& c) {
+  r.object("recover", [&](ObjectReader& m) {
+    m.boolean("enabled", c.recover);
+    read_header_name(m, "request_id_header", c.recover_config.request_id_header, true);
+  });
+  r.object("request_id", [&](ObjectReader& m) {
+    RequestIdConfig& q = c.request_id_config;
+    m.boolean("enabled", c.request_id);
+    read_header_name(m, "header", q.header, false);
+    m.boolean("accept_incoming", q.accept_incoming);
+    m.integer("max_length", q.max_length, 1, 1024);
+    m.boolean("trace", q.trace);
+    m.boolean("start_trace", q.start_trace);
+    m.boolean("sample_new_traces", q.sample_new_traces);
+    m.boolean("request_id_from_trace", q.request_id_from_trace);
+    read_header_name(m, "trace_response_header", q.trace_response_header, true);
+    c.recover_config.request_id_header = q.header;
+  });
+  r.object("cors", [&](ObjectReader& m) {
+    CorsConfig& q = c.cors_config;
+    c.cors = true;
+    m.boolean("enabled", c.cors);
+    read_tokens(m, "allowed_origins", q.allowed_origins);
+    read_tokens(m, "allowed_methods", q.allowed_methods);
+    read_tokens(m, "allowed_headers", q.allowed_headers);
+    read_tokens(m, "exposed_headers", q.exposed_headers);
+    m.boolean("allow_credentials", q.allow_credentials);
+    m.integer("max_age_s", q.max_age, 0, 7 * 24 * 3600);
+    if (c.cors && q.allowed_origins.empty()) m.fail("allowed_origins", "at least one origin (or \"*\") is required");
+  });
 }
 
 void read_builtins(ObjectReader& r, BuiltinsConfig& c) {
@@ -411,6 +460,7 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
   root.object("offload", [&](ObjectReader& r) { read_offload(r, s.offload); });
   root.object("log", [&](ObjectReader& r) { read_log(r, config.log); });
   root.object("builtins", [&](ObjectReader& r) { read_builtins(r, config.builtins); });
+  root.object("middleware", [&](ObjectReader& r) { read_middleware(r, config.middleware); });
   read_routes(root, file, config.routes);
   root.finish();
   validate(s, file);

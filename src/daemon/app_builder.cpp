@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include <surge/builtin_middleware.hpp>
 #include <surge/error.hpp>
 
 #include "handlers/body_template.hpp"
@@ -46,12 +47,22 @@ void add_builtins(Router& router, const BuiltinsConfig& builtins,
   }
 }
 
+void add_middleware(Router& router, const MiddlewareConfig& config,
+                    std::shared_ptr<spdlog::logger> log) {
+  // The order is the one documented in <surge/builtin_middleware.hpp>: recover outermost, then
+  // request ids, then CORS (whose preflights must not count against anything after it).
+  if (config.recover) router.use(make_recover(std::move(log), config.recover_config));
+  if (config.request_id) router.use(make_request_id(config.request_id_config));
+  if (config.cors) router.use(make_cors(config.cors_config));
+}
+
 }  // namespace
 
 Router build_router(const DaemonConfig& config, const std::string& file,
                     std::shared_ptr<const Readiness> readiness,
-                    std::shared_ptr<spdlog::logger> /*log*/) {
+                    std::shared_ptr<spdlog::logger> log) {
   Router router;
+  add_middleware(router, config.middleware, std::move(log));
   try {
     add_builtins(router, config.builtins, std::move(readiness));
   } catch (const std::invalid_argument& e) {

@@ -84,8 +84,7 @@ sigset_t handled_signals() {
 }
 
 int serve(const DaemonConfig& config, const std::string& source, const Router& router,
-          const std::shared_ptr<Readiness>& readiness) {
-  DaemonLogger logger = make_daemon_logger(config.log.level);
+          const std::shared_ptr<Readiness>& readiness, const DaemonLogger& logger) {
   spdlog::logger& log = *logger.log;
   raise_file_limit(log);
 
@@ -171,24 +170,32 @@ int run_daemon(int argc, const char* const* argv) {
   DaemonConfig config;
   std::string source;
   auto readiness = std::make_shared<Readiness>();
-  std::optional<Router> router;
   try {
     config = resolve_config(*options, source);
-    // Building the routes is part of checking the configuration (conflicts, files roots).
-    router.emplace(build_router(config, source, readiness, nullptr));
+    if (options->check_config) {
+      // Building the routes is part of checking the configuration (conflicts, files roots).
+      build_router(config, source, readiness, nullptr);
+      std::cout << "surged: configuration ok (" << source << ")\n";
+      return 0;
+    }
   } catch (const ConfigError& e) {
     std::cerr << "surged: " << e.what() << "\n";
     return 1;
   }
-  if (options->check_config) {
-    std::cout << "surged: configuration ok (" << source << ")\n";
-    return 0;
-  }
-  // Before any thread exists, so every thread inherits the mask and signals reach sigwait only.
+  // Before any thread exists (the logger's too), so every thread inherits the mask and signals
+  // reach sigwait only.
   const sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  return serve(config, source, *router, readiness);
+  DaemonLogger logger = make_daemon_logger(config.log.level);
+  std::optional<Router> router;
+  try {
+    router.emplace(build_router(config, source, readiness, logger.log));
+  } catch (const ConfigError& e) {
+    std::cerr << "surged: " << e.what() << "\n";
+    return 1;
+  }
+  return serve(config, source, *router, readiness, logger);
 }
 
 }  // namespace surge::detail

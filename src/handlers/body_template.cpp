@@ -45,22 +45,31 @@ BodyTemplate::BodyTemplate(std::string_view text, const std::vector<std::string>
   };
   std::size_t i = 0;
   while (i < text.size()) {
-    auto open = text.find('{', i);
-    if (open == std::string_view::npos) {
+    auto special = text.find_first_of("{}", i);
+    if (special == std::string_view::npos) {
       literal(text.substr(i));
       break;
     }
-    literal(text.substr(i, open - i));
-    if (open + 1 < text.size() && text[open + 1] == '{') {
-      literal("{");
-      i = open + 2;
+    literal(text.substr(i, special - i));
+    // In text, "{{" and "}}" stand for one brace, as in Python's and Rust's format strings. Not
+    // in JSON: its own structure is made of braces ("}}" closes nested objects).
+    if (escape_ == Escape::kNone && special + 1 < text.size() && text[special + 1] == text[special]) {
+      literal(text.substr(special, 1));
+      i = special + 2;
       continue;
     }
-    auto close = text.find('}', open);
-    std::string_view name = close == std::string_view::npos ? std::string_view{} : text.substr(open + 1, close - open - 1);
+    if (text[special] == '}') {
+      literal("}");
+      i = special + 1;
+      continue;
+    }
+    auto close = text.find('}', special);
+    std::string_view name = close == std::string_view::npos
+                                ? std::string_view{}
+                                : text.substr(special + 1, close - special - 1);
     if (!is_identifier(name)) {
       literal("{");
-      i = open + 1;
+      i = special + 1;
       continue;
     }
     auto found = std::find(params_.begin(), params_.end(), name);

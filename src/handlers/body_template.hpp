@@ -10,8 +10,9 @@
 
 namespace surge::detail {
 
-/// `{name}` is replaced by path parameter `name` (percent-decoded); `{{` is a literal `{`;
-/// braces around anything that is not a parameter name are kept as they are. For a JSON body
+/// `{name}` is replaced by path parameter `name` (percent-decoded); braces around anything that
+/// is not a parameter name are kept as they are. In a text body `{{` and `}}` are a literal `{`
+/// and `}`; a JSON body has no escapes (its braces are its structure). For a JSON body
 /// the value is escaped for the inside of a JSON string (quotes, backslashes, control
 /// characters; invalid UTF-8 becomes U+FFFD), so a client cannot break out of the string.
 /// Rendering appends to the response body: no allocation once the response buffer is warm.

@@ -113,7 +113,7 @@ TEST(Daemon, ServesTheDefaultEndpoints) {
 TEST(Daemon, SigtermFailsReadinessFinishesTheRequestInFlightAndExits0) {
   TempDir dir;
   std::string config = dir.write("surge.json", R"({"listen": ["127.0.0.1:0"], "threads": 1,
-      "shutdown": {"drain_delay_ms": 300, "timeout_ms": 20000}})");
+      "shutdown": {"drain_delay_ms": 2000, "timeout_ms": 20000}})");
   DaemonProcess daemon({"--config", config});
   auto port = daemon.wait_listening();
   ASSERT_TRUE(port) << daemon.output();

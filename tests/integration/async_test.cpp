@@ -1,0 +1,197 @@
+// Asynchronous answers: Context::defer, Context::offload, and their deadlines, over sockets.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/raw_client.hpp"
+#include "support/test_server.hpp"
+
+namespace surge::test {
+namespace {
+
+// Threads that resume Deferreds later, joined when the test ends.
+class Resumer {
+ public:
+  ~Resumer() {
+    for (auto& t : threads_) t.join();
+  }
+  void later(Deferred deferred, std::chrono::milliseconds delay, std::string body) {
+    auto shared = std::make_shared<Deferred>(std::move(deferred));
+    threads_.emplace_back([shared, delay, body] {
+      std::this_thread::sleep_for(delay);
+      shared->resume([body](Context& ctx) { ctx.text(200, body); });
+    });
+  }
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+// A gate offloaded work waits on, so a test can fill the offload queue.
+class Gate {
+ public:
+  void wait() {
+    std::unique_lock lock(mutex_);
+    open_cv_.wait(lock, [&] { return open_; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    open_cv_.notify_all();
+  }
+  /// Opens the gate when it goes out of scope: declared after the server, it runs before the
+  /// server's destructor waits for the offload threads, even when an assertion returns early.
+  struct OpenOnExit {
+    Gate& gate;
+    ~OpenOnExit() { gate.open(); }
+  };
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable open_cv_;
+  bool open_ = false;
+};
+
+class Async : public ::testing::Test {
+ protected:
+  Router router() {
+    Router r;
+    r.get("/defer", [this](Context& ctx) { resumer_.later(ctx.defer(), 50ms, "deferred"); });
+    r.get("/late", [this](Context& ctx) { resumer_.later(ctx.defer(), 1500ms, "too late"); },
+          RouteOptions{.timeout = 100ms});
+    r.get("/drop", [](Context& ctx) { Deferred dropped = ctx.defer(); });
+    r.get("/offload", [](Context& ctx) {
+      ctx.offload([] { std::this_thread::sleep_for(20ms); },
+                  [](Context& c) { c.text(200, "offloaded"); });
+    });
+    r.get("/offload-gated", [this](Context& ctx) {
+      ctx.offload([this] { gate_.wait(); }, [](Context& c) { c.text(200, "gated"); });
+    });
+    r.get("/offload-throws", [](Context& ctx) {
+      ctx.offload([] { throw std::runtime_error("boom"); }, [](Context& c) { c.text(200, "never"); });
+    });
+    r.get("/path/*rest", [](Context& ctx) { ctx.text(200, ctx.request().path()); });
+    return r;
+  }
+  ServerConfig config() {
+    ServerConfig c = test_config();
+    c.offload.threads = 1;
+    c.offload.queue = 2;
+    return c;
+  }
+  Resumer resumer_;
+  Gate gate_;
+};
+
+TEST_F(Async, ADeferredAnswerArrivesFromAnotherThread) {
+  TestServer server(config(), router());
+  auto r = fetch(server.port(), get("/defer"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "deferred");
+}
+
+TEST_F(Async, PipelinedRequestsBehindADeferredOneStayInOrder) {
+  TestServer server(config(), router());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(get("/path/1") + get("/defer") + get("/path/2")));
+  EXPECT_EQ(client.read_response()->body, "/path/1");
+  EXPECT_EQ(client.read_response()->body, "deferred");
+  EXPECT_EQ(client.read_response()->body, "/path/2");
+}
+
+TEST_F(Async, PastItsDeadlineARequestGets504AndTheLateAnswerIsDropped) {
+  TestServer server(config(), router());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(get("/late")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  // The connection goes on; the late completion (1.5 s) must not write into it.
+  ASSERT_TRUE(client.send(get("/path/after")));
+  auto next = client.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "/path/after");
+  std::this_thread::sleep_for(1600ms);
+  ASSERT_TRUE(client.send(get("/path/again")));
+  auto again = client.read_response();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "/path/again");  // not "too late"
+}
+
+TEST_F(Async, ADroppedDeferredAnswers500) {
+  TestServer server(config(), router());
+  auto r = fetch(server.port(), get("/drop"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+}
+
+TEST_F(Async, OffloadedWorkCompletesOnTheWorker) {
+  TestServer server(config(), router());
+  auto r = fetch(server.port(), get("/offload"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "offloaded");
+  auto failed = fetch(server.port(), get("/offload-throws"));
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 500);
+}
+
+TEST_F(Async, AFullOffloadQueueAnswers503AtOnce) {
+  TestServer server(config(), router());
+  Gate::OpenOnExit open_on_exit{gate_};
+  // One thread busy (waiting at the gate) and two queued fill the pool; the fourth is refused.
+  std::vector<std::unique_ptr<RawClient>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(std::make_unique<RawClient>(server.port()));
+    ASSERT_TRUE(waiting.back()->send(get("/offload-gated")));
+    std::this_thread::sleep_for(50ms);  // let it reach the pool before the next one
+  }
+  auto refused = fetch(server.port(), get("/offload-gated"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Retry-After"), "1");
+  gate_.open();
+  for (auto& client : waiting) {
+    auto r = client->read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "gated");
+  }
+}
+
+TEST_F(Async, ShutdownWaitsForADeferredAnswer) {
+  ServerConfig c = config();
+  c.shutdown.drain_delay = 0ms;
+  TestServer server(c, router());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(get("/defer")));
+  std::this_thread::sleep_for(10ms);
+  server.server().shutdown();
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "deferred");
+  EXPECT_TRUE(r->closes());
+  server.server().wait();
+}
+
+TEST_F(Async, TheShutdownTimeoutForceClosesADeferredRequest) {
+  ServerConfig c = config();
+  c.shutdown.drain_delay = 0ms;
+  c.shutdown.timeout = 100ms;
+  TestServer server(c, router());
+  Gate::OpenOnExit open_on_exit{gate_};
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(get("/offload-gated")));
+  std::this_thread::sleep_for(50ms);
+  server.server().shutdown();
+  server.server().wait();  // returns: the deferred connection was force-closed
+  EXPECT_TRUE(client.wait_closed());
+  gate_.open();  // the offloaded job ends; its answer has nowhere to go
+}
+
+}  // namespace
+}  // namespace surge::test

@@ -27,6 +27,7 @@
 // engine calls it before serving; until then it has state for one worker only). Its mutable
 // state (counters, id generators) is per worker; no locks, no shared writes.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -130,5 +131,10 @@ struct CorsConfig {
 /// "*", every response that passes through carries Vary: Origin, requests without an Origin
 /// included, so a shared cache never hands one origin's answer to another.
 MiddlewarePtr make_cors(const CorsConfig& config);
+
+/// Deadline for answers produced asynchronously below this middleware (Context::defer,
+/// Context::offload): past it the request is answered 504 and the late completion is dropped.
+/// Nothing interrupts a synchronous handler. For one route, RouteOptions::timeout does the same.
+MiddlewarePtr make_timeout(std::chrono::milliseconds deadline);
 
 }  // namespace surge

@@ -3,11 +3,12 @@
 // range requests) with the file sent by sendfile, never through user space.
 
 #include <chrono>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <surge/context.hpp>
+
+#include "handlers/beneath_root.hpp"
 
 namespace surge::detail {
 
@@ -21,13 +22,6 @@ struct StaticFilesConfig {
   std::string index = "index.html";
   // Cache-Control: max-age=N on 200/206/304 when > 0; no Cache-Control at all when 0. Default 0.
   std::chrono::seconds max_age{0};
-};
-
-/// How file names are resolved beneath the root (see static_files.cpp for the policy).
-enum class PathResolution : std::uint8_t {
-  kAuto,     // openat2 if the kernel has it (probed once at construction), else kWalk
-  kOpenat2,  // openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS): in-root symlinks are followed
-  kWalk,     // one openat(O_NOFOLLOW) per component: every symlink is refused (404)
 };
 
 /// Serves the files below config.root for a route such as `GET /static/*path`.
@@ -44,13 +38,13 @@ enum class PathResolution : std::uint8_t {
 /// one instance concurrently. Not copyable (it owns the root descriptor); movable.
 class StaticFiles final {
  public:
-  /// Opens config.root and settles the resolution. Start-up only: throws std::invalid_argument
-  /// naming the root when it is not an openable directory (or kOpenat2 was asked for on a kernel
-  /// without it), or naming the index when it is not a plain file name.
+  /// Opens config.root and settles the resolution (see BeneathRoot). Start-up only: throws
+  /// std::invalid_argument naming the root when it is not an openable directory (or kOpenat2 was
+  /// asked for on a kernel without it), or naming the index when it is not a plain file name.
   explicit StaticFiles(StaticFilesConfig config, PathResolution resolution = PathResolution::kAuto);
-  ~StaticFiles();
-  StaticFiles(StaticFiles&& other) noexcept;
-  StaticFiles& operator=(StaticFiles&& other) noexcept;
+  ~StaticFiles() = default;
+  StaticFiles(StaticFiles&& other) noexcept = default;
+  StaticFiles& operator=(StaticFiles&& other) noexcept = default;
   StaticFiles(const StaticFiles&) = delete;
   StaticFiles& operator=(const StaticFiles&) = delete;
 
@@ -62,16 +56,12 @@ class StaticFiles final {
   void serve(Context& ctx, std::string_view relative_path) const;
 
   /// The resolution in use (kAuto resolved at construction).
-  PathResolution resolution() const { return resolution_; }
+  PathResolution resolution() const { return root_.resolution(); }
 
  private:
-  // The descriptor of path (NUL-terminated, may be modified) beneath the root, or -errno.
-  int open_file(char* path) const;
-
   StaticFilesConfig config_;
-  PathResolution resolution_;
+  BeneathRoot root_;           // config_.root, held open
   std::string cache_control_;  // "max-age=N", or empty
-  int root_fd_ = -1;
 };
 
 }  // namespace surge::detail

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <surge/builtin_middleware.hpp>
+
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
 
@@ -65,6 +67,8 @@ class Async : public ::testing::Test {
     r.get("/late", [this](Context& ctx) { resumer_.later(ctx.defer(), 1500ms, "too late"); },
           RouteOptions{.timeout = 100ms});
     r.get("/drop", [](Context& ctx) { Deferred dropped = ctx.defer(); });
+    r.group("/guarded", {make_timeout(100ms)})
+        .get("/late", [this](Context& ctx) { resumer_.later(ctx.defer(), 1500ms, "too late"); });
     r.get("/offload", [](Context& ctx) {
       ctx.offload([] { std::this_thread::sleep_for(20ms); },
                   [](Context& c) { c.text(200, "offloaded"); });
@@ -122,6 +126,14 @@ TEST_F(Async, PastItsDeadlineARequestGets504AndTheLateAnswerIsDropped) {
   auto again = client.read_response();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->body, "/path/again");  // not "too late"
+}
+
+TEST_F(Async, ATimeoutMiddlewareSetsTheDeadlineForAGroup) {
+  TestServer server(config(), router());
+  auto r = fetch(server.port(), get("/guarded/late"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_NE(r->body.find("in time"), std::string::npos);
 }
 
 TEST_F(Async, ADroppedDeferredAnswers500) {

@@ -1,6 +1,7 @@
 #pragma once
 // Request, Response and Context: what a handler and a middleware see of one HTTP exchange.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,6 +15,7 @@
 
 namespace surge {
 class Context;
+class Middleware;
 namespace detail {
 class Exchange;
 class Worker;
@@ -166,6 +168,13 @@ class Context final {
   bool offload(std::function<void()> work, std::function<void(Context&)> done);
   /// True once defer() or offload() was called for this request.
   bool deferred() const;
+
+  /// Asks for middleware->on_complete(ctx, cookie) when the response is final (see Middleware).
+  /// At most 8 per request; false beyond that. The cookie is the middleware's own (a start time,
+  /// a permit, a pointer into ctx.allocate() memory).
+  bool on_complete(Middleware* middleware, std::uint64_t cookie);
+  /// When the engine started on this request (its first byte was parsed).
+  std::chrono::steady_clock::time_point started() const;
 
  private:
   friend class detail::Exchange;

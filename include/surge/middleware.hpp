@@ -1,7 +1,9 @@
 #pragma once
 // Middleware: one small class with one entry point, composed into a chain per route.
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -39,9 +41,20 @@ class Next final {
 class Middleware {
  public:
   virtual ~Middleware() = default;
+  /// The entry point, per request.
   virtual void handle(Context& ctx, Next& next) = 0;
+
+  // Optional hooks around it.
   /// Called once before serving, with the number of workers (for per-worker state).
   virtual void attach(std::size_t /*workers*/) {}
+  /// Called when the response of a request is final, if handle() asked for it with
+  /// ctx.on_complete(this, cookie): after a synchronous answer, after a deferred one, after the
+  /// 504 of a missed deadline. On the request's worker; the status is ctx.response().status().
+  /// Lets a circuit breaker or a load shedder see the outcome of asynchronous work.
+  virtual void on_complete(Context& /*ctx*/, std::uint64_t /*cookie*/) {}
+  /// Called about every 100 ms on the server's control thread, not a worker: for state shared
+  /// by the workers that one thread must fold (a circuit breaker merging its windows).
+  virtual void control_tick(std::chrono::steady_clock::time_point /*now*/) {}
 };
 
 using MiddlewarePtr = std::shared_ptr<Middleware>;

@@ -18,6 +18,7 @@ class logger;
 namespace surge {
 namespace detail {
 class Application;
+class RequestObserver;
 class WorkerPool;
 }  // namespace detail
 
@@ -30,9 +31,11 @@ class Server final {
   Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log = nullptr);
   /// One handler answers every request.
   Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log = nullptr);
-  /// A prepared application (the router builds one). For embedders, prefer the Router overloads.
+  /// A prepared application (the router builds one) and observers of every answered request
+  /// (metrics, access log). For surge's own daemon; embedders use the overloads above.
   Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
-         std::shared_ptr<spdlog::logger> log = nullptr);
+         std::shared_ptr<spdlog::logger> log = nullptr,
+         std::vector<std::shared_ptr<detail::RequestObserver>> observers = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

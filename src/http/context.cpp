@@ -127,6 +127,10 @@ std::string_view Context::copy(std::string_view text) {
   return {p, text.size()};
 }
 bool Context::deferred() const { return request_.ex_->deferred(); }
+bool Context::on_complete(Middleware* middleware, std::uint64_t cookie) {
+  return middleware != nullptr && request_.ex_->add_completion_call(middleware, cookie);
+}
+std::chrono::steady_clock::time_point Context::started() const { return request_.ex_->started(); }
 
 void Context::text(int status, std::string_view body) {
   response_.set_status(status);

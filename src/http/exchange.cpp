@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include <surge/middleware.hpp>
+
 namespace surge::detail {
 namespace {
 
@@ -38,6 +40,8 @@ void Exchange::reset() {
   base_ = nullptr;
   route_ = nullptr;
   route_pattern_ = {};
+  route_index_ = kNoRoute;
+  completion_count_ = 0;
   miss_ = 0;
   miss_pattern_ = 0;
   param_count_ = 0;
@@ -66,6 +70,22 @@ std::string_view Exchange::param(std::string_view name) const {
     if (params_[i].name == name) return params_[i].value;
   }
   return {};
+}
+
+bool Exchange::add_completion_call(Middleware* middleware, std::uint64_t cookie) {
+  if (completion_count_ == kMaxCompletionCalls) return false;
+  completion_calls_[completion_count_++] = {middleware, cookie};
+  return true;
+}
+
+void Exchange::run_completion_calls() {
+  // Innermost first, as the chain unwinds. Cleared first so a callback cannot recurse into it.
+  std::uint8_t count = completion_count_;
+  completion_count_ = 0;
+  while (count > 0) {
+    const CompletionCall& call = completion_calls_[--count];
+    call.middleware->on_complete(context_, call.cookie);
+  }
 }
 
 void Exchange::set_content_type(std::string_view type) {

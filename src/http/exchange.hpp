@@ -64,11 +64,15 @@ class Exchange final {
   const HeaderEntry& header(std::size_t i) const { return headers_[i]; }
   const PeerAddress& peer() const { return *peer_; }
 
-  // Routing, set by the router.
-  void set_route(const void* route, std::string_view pattern) {
+  // Routing, set by the router. route_index: a stable small number per route for per-route
+  // metrics (kNoRoute when none matched).
+  static constexpr std::uint32_t kNoRoute = 0xFFFF'FFFF;
+  void set_route(const void* route, std::string_view pattern, std::uint32_t route_index) {
     route_ = route;
     route_pattern_ = pattern;
+    route_index_ = route_index;
   }
+  std::uint32_t route_index() const { return route_index_; }
   const void* route() const { return route_; }
   /// Why no route took the request, for the router's own answer (its code, and the pattern
   /// whose Allow list applies).
@@ -109,6 +113,18 @@ class Exchange final {
   /// Forgets whatever the handler put in the response (for an error answer replacing it).
   void clear_response();
 
+  // Timing and completion callbacks.
+  std::chrono::steady_clock::time_point started() const { return started_; }
+  void set_started(std::chrono::steady_clock::time_point t) { started_ = t; }
+  struct CompletionCall {
+    Middleware* middleware;
+    std::uint64_t cookie;
+  };
+  static constexpr std::size_t kMaxCompletionCalls = 8;
+  bool add_completion_call(Middleware* middleware, std::uint64_t cookie);
+  /// Runs the completion callbacks (last registered first) once; later calls do nothing.
+  void run_completion_calls();
+
   // Deferral (Context::defer): the slot in the worker's table of deferred requests.
   bool deferred() const { return deferred_; }
   void set_deferred(bool deferred, std::uint32_t slot = 0) {
@@ -137,6 +153,10 @@ class Exchange final {
 
   const void* route_ = nullptr;
   std::string_view route_pattern_;
+  std::uint32_t route_index_ = kNoRoute;
+  std::chrono::steady_clock::time_point started_{};
+  std::array<CompletionCall, kMaxCompletionCalls> completion_calls_{};
+  std::uint8_t completion_count_ = 0;
   std::uint8_t miss_ = 0;
   std::uint32_t miss_pattern_ = 0;
   std::array<PathParam, kMaxPathParams> params_{};

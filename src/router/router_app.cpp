@@ -70,7 +70,8 @@ RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(
     for (const auto& m : spec.options.middleware) chain.push_back(m.get());
     owned_.insert(owned_.end(), spec.group_middleware.begin(), spec.group_middleware.end());
     owned_.insert(owned_.end(), spec.options.middleware.begin(), spec.options.middleware.end());
-    routes_.push_back({Chain(std::move(chain), spec.handler), spec.pattern, spec.method,
+    routes_.push_back({Chain(std::move(chain), spec.handler), spec.pattern,
+                       static_cast<std::uint32_t>(routes_.size()), spec.method,
                        spec.options.max_body_bytes, spec.options.timeout});
     patterns_[it->second].routes[static_cast<std::size_t>(spec.method)] =
         static_cast<std::uint32_t>(routes_.size() - 1);
@@ -95,6 +96,19 @@ RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(
 
 void RouterApp::attach(std::size_t workers) const {
   for (const auto& m : owned_) m->attach(workers);
+}
+
+void RouterApp::control_tick(std::chrono::steady_clock::time_point now) const {
+  for (const auto& m : owned_) m->control_tick(now);
+}
+
+std::vector<std::string> RouterApp::route_labels() const {
+  // One label per route index. A pattern registered for several methods appears once per
+  // method; the metrics add the method as its own label.
+  std::vector<std::string> labels;
+  labels.reserve(routes_.size());
+  for (const Route& route : routes_) labels.push_back(route.pattern);
+  return labels;
 }
 
 RequestError RouterApp::on_header(Exchange& exchange) const {
@@ -123,7 +137,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
     return RequestError::kNone;
   }
   const Route& route = routes_[r];
-  exchange.set_route(&route, route.pattern);
+  exchange.set_route(&route, route.pattern, route.index);
   exchange.set_handler_timeout(route.timeout);
   if (!bind_params(exchange, params.data(), count)) return RequestError::kBadTarget;
   if (route.max_body_bytes != 0) {

@@ -26,6 +26,8 @@ class RouterApp final : public Application {
   RequestError on_header(Exchange& exchange) const override;
   void handle(Exchange& exchange) const override;
   void attach(std::size_t workers) const override;
+  void control_tick(std::chrono::steady_clock::time_point now) const override;
+  std::vector<std::string> route_labels() const override;
 
   /// Why a request matched no route (kept in the exchange between on_header and handle).
   enum class Miss : std::uint8_t { kNone, kNotFound, kMethodNotAllowed, kOptions, kOptionsStar, kRedirect };
@@ -33,6 +35,7 @@ class RouterApp final : public Application {
   struct Route {
     Chain chain;
     std::string pattern;
+    std::uint32_t index;  // position in routes_: the metrics label of the route
     Method method;
     std::uint64_t max_body_bytes;
     std::chrono::milliseconds timeout;

@@ -1,7 +1,10 @@
 #pragma once
 // Application: what a connection calls for each request. Built once, then shared read-only.
 
+#include <chrono>
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "http/request_error.hpp"
 
@@ -23,6 +26,10 @@ class Application {
   virtual void handle(Exchange& exchange) const = 0;
   /// Called once before serving with the number of workers (middleware size per-worker state).
   virtual void attach(std::size_t /*workers*/) const {}
+  /// Called about every 100 ms on the server's control thread (state shared across workers).
+  virtual void control_tick(std::chrono::steady_clock::time_point /*now*/) const {}
+  /// The label of each route index (Exchange::route_index), for per-route metrics.
+  virtual std::vector<std::string> route_labels() const { return {}; }
 };
 
 }  // namespace surge::detail

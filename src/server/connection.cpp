@@ -108,6 +108,7 @@ Connection::Step Connection::process() {
       if (read_pos_ == in_.size()) return Step::kNeedInput;
       exchange_ = worker_.acquire_exchange();
       exchange_->begin(&peer_, &worker_, worker_.index());
+      if (worker_.observed()) exchange_->set_started(Clock::now());
       header_handled_ = false;
     }
     RequestParser& parser = exchange_->parser();
@@ -216,10 +217,12 @@ Connection::Step Connection::respond(bool body_unread) {
   const RequestHead& head = exchange_->head();
   ++requests_;
   worker_.stats().requests.add();
+  exchange_->run_completion_calls();
   const std::uint64_t max_requests = worker_.config().limits.max_requests_per_connection;
   const bool close = !head.keep_alive || body_unread || exchange_->close_requested() ||
                      worker_.retiring() || (max_requests != 0 && requests_ >= max_requests);
   const bool head_request = head.method == Method::kHead;
+  const std::size_t out_before = out_.size();
   worker_.writer().write(out_, *exchange_,
                          {.head_request = head_request,
                           .close = close,
@@ -229,6 +232,9 @@ Connection::Step Connection::respond(bool body_unread) {
   // it is sent: flush.
   const bool file = exchange_->has_file_body() && !head_request &&
                     !status_has_no_body(exchange_->status());
+  if (worker_.observed()) {
+    observe(out_.size() - out_before + (file ? exchange_->file_length() : 0), RequestError::kNone);
+  }
   if (file) file_ = exchange_->take_file_body();
   finish_exchange();
   if (close) {
@@ -255,12 +261,22 @@ Connection::Step Connection::reject(RequestError error) {
   std::size_t size = std::min(i.message.size(), sizeof(body) - 1);
   std::memcpy(body, i.message.data(), size);
   body[size++] = '\n';
+  const std::size_t out_before = out_.size();
   worker_.writer().write_text(out_, i.status, {body, size}, {.close = true});
   ++queued_;
+  if (worker_.observed()) observe(out_.size() - out_before, error);
   finish_exchange();
   close_reason_ = i.status == 400 ? CloseReason::kBadRequest : CloseReason::kLimit;
   linger_ = true;
   return Step::kClose;
+}
+
+void Connection::observe(std::uint64_t response_bytes, RequestError error) {
+  const std::uint64_t request_bytes =
+      exchange_->parser().started() ? read_pos_ - exchange_->parser().request_offset() : 0;
+  worker_.notify({*exchange_, worker_.index(),
+                  error == RequestError::kNone ? exchange_->status() : info(error).status,
+                  response_bytes, request_bytes, exchange_->started(), Clock::now(), error});
 }
 
 void Connection::finish_exchange() {

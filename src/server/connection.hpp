@@ -74,6 +74,7 @@ class Connection final : public DeadlineHook {
   Step reject(RequestError error);
   void time_out(CloseReason reason, std::string_view message);
   void finish_exchange();
+  void observe(std::uint64_t response_bytes, RequestError error);
   bool write_out();
   bool send_file();
   bool wait_writable(bool progress);

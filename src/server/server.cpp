@@ -5,6 +5,7 @@
 
 #include "http/exchange.hpp"
 #include "server/application.hpp"
+#include "server/request_observer.hpp"
 #include "server/worker_pool.hpp"
 
 namespace surge {
@@ -39,9 +40,11 @@ Server::Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::log
              std::move(log)) {}
 
 Server::Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
-               std::shared_ptr<spdlog::logger> log)
+               std::shared_ptr<spdlog::logger> log,
+               std::vector<std::shared_ptr<detail::RequestObserver>> observers)
     : pool_(std::make_unique<detail::WorkerPool>(std::move(config), std::move(app),
-                                                 default_logger(std::move(log)))) {}
+                                                 default_logger(std::move(log)),
+                                                 std::move(observers))) {}
 
 Server::~Server() = default;
 

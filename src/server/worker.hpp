@@ -23,6 +23,7 @@
 #include "server/application.hpp"
 #include "server/close_reason.hpp"
 #include "server/deadline_list.hpp"
+#include "server/request_observer.hpp"
 
 namespace spdlog {
 class logger;
@@ -131,6 +132,13 @@ class Worker final {
   OffloadPool* offload() const { return offload_; }
   void set_offload(OffloadPool* pool) { offload_ = pool; }
 
+  /// Observers told about every answered request (metrics, access log). Set before run().
+  void set_observers(std::vector<RequestObserver*> observers) { observers_ = std::move(observers); }
+  bool observed() const { return !observers_.empty(); }
+  void notify(const CompletedRequest& request) {
+    for (RequestObserver* observer : observers_) observer->on_request(request);
+  }
+
   PoolStats buffer_stats() const { return buffers_.stats(); }
   PoolStats exchange_stats() const { return exchanges_.stats(); }
   PoolStats connection_stats() const;
@@ -180,6 +188,7 @@ class Worker final {
   std::vector<std::uint32_t> free_deferred_;
   std::vector<DeferredDeadline> deferred_deadlines_;  // a min-heap on when
   OffloadPool* offload_ = nullptr;
+  std::vector<RequestObserver*> observers_;
 
   WorkerStats stats_;
   std::atomic<Clock::rep> heartbeat_{Clock::now().time_since_epoch().count()};

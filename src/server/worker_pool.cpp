@@ -33,19 +33,25 @@ std::vector<int> allowed_cpus() {
 }
 
 WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
-                       std::shared_ptr<spdlog::logger> log)
+                       std::shared_ptr<spdlog::logger> log,
+                       std::vector<std::shared_ptr<RequestObserver>> observers)
     : config_(std::move(config)),
       app_(std::move(app)),
       log_(std::move(log)),
+      observers_(std::move(observers)),
       control_work_(control_.get_executor()),
       drain_timer_(control_),
-      shutdown_timer_(control_) {
+      shutdown_timer_(control_),
+      control_tick_(control_) {
   std::size_t threads = config_.threads != 0 ? config_.threads : allowed_cpus().size();
   app_->attach(threads);
   offload_ = std::make_unique<OffloadPool>(config_.offload.threads, config_.offload.queue);
+  std::vector<RequestObserver*> shared_observers;
+  for (const auto& observer : observers_) shared_observers.push_back(observer.get());
   for (std::size_t i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, config_, app_, log_));
     workers_.back()->set_offload(offload_.get());
+    workers_.back()->set_observers(shared_observers);
   }
 }
 
@@ -81,7 +87,14 @@ void WorkerPool::bind_all() {
 void WorkerPool::start() {
   bind_all();
   started_ = true;
-  control_thread_ = std::thread([this] { control_.run(); });
+  schedule_control_tick();
+  control_thread_ = std::thread([this] {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    pthread_setname_np(pthread_self(), "surge-control");
+    control_.run();
+  });
   const std::vector<int> cpus = allowed_cpus();
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     int cpu = config_.pin_workers ? cpus[i % cpus.size()] : -1;
@@ -107,13 +120,27 @@ void WorkerPool::run_worker(std::size_t index, int cpu) {
   workers_[index]->run();
 }
 
+void WorkerPool::schedule_control_tick() {
+  // State the workers share and one thread must fold (circuit breakers) is ticked here, off the
+  // workers' threads.
+  control_tick_.expires_after(std::chrono::milliseconds(100));
+  control_tick_.async_wait([this](const boost::system::error_code& ec) {
+    // cancel() cannot stop a tick whose handler was already queued: the flag does.
+    if (ec || control_stopping_) return;
+    app_->control_tick(std::chrono::steady_clock::now());
+    schedule_control_tick();
+  });
+}
+
 void WorkerPool::wait() {
   std::lock_guard lock(wait_mutex_);
   if (joined_ || !started_) return;
   for (auto& thread : threads_) thread.join();
   boost::asio::post(control_, [this] {
+    control_stopping_ = true;
     drain_timer_.cancel();
     shutdown_timer_.cancel();
+    control_tick_.cancel();
     control_work_.reset();
   });
   control_thread_.join();
@@ -129,13 +156,13 @@ void WorkerPool::shutdown() {
                config_.shutdown.drain_delay.count());
     drain_timer_.expires_after(config_.shutdown.drain_delay);
     drain_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
+      if (ec || control_stopping_) return;
       log_->info("draining: listeners closed, waiting up to {} ms for requests in progress",
                  config_.shutdown.timeout.count());
       for (auto& worker : workers_) worker->post_stop_accepting();
       shutdown_timer_.expires_after(config_.shutdown.timeout);
       shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
-        if (e) return;
+        if (e || control_stopping_) return;
         for (auto& worker : workers_) worker->post_force_close();
       });
     });

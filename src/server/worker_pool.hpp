@@ -22,6 +22,7 @@ namespace surge::detail {
 
 class Application;
 class OffloadPool;
+class RequestObserver;
 class Worker;
 
 /// Creates one Worker per thread, binds every listen address in every worker (the first worker
@@ -30,7 +31,8 @@ class Worker;
 class WorkerPool final {
  public:
   WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
-             std::shared_ptr<spdlog::logger> log);
+             std::shared_ptr<spdlog::logger> log,
+             std::vector<std::shared_ptr<RequestObserver>> observers = {});
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -49,10 +51,12 @@ class WorkerPool final {
  private:
   void bind_all();
   void run_worker(std::size_t index, int cpu);
+  void schedule_control_tick();
 
   ServerConfig config_;
   std::shared_ptr<const Application> app_;
   std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::shared_ptr<RequestObserver>> observers_;
   std::unique_ptr<OffloadPool> offload_;  // destroyed after the workers (declared before them)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
@@ -62,6 +66,8 @@ class WorkerPool final {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> control_work_;
   boost::asio::steady_timer drain_timer_;
   boost::asio::steady_timer shutdown_timer_;
+  boost::asio::steady_timer control_tick_;
+  bool control_stopping_ = false;  // control thread only
   std::thread control_thread_;
 
   std::atomic<bool> draining_{false};

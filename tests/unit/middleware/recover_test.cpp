@@ -133,7 +133,7 @@ TEST(Recover, TheLogLineCarriesRequestIdAndRoute) {
   CapturedLog log;
   Recover recover(log.log, {});
   FakeExchange fx(request("DELETE", "/users/7"));
-  fx.exchange().set_route(nullptr, "/users/:id");
+  fx.exchange().set_route(nullptr, "/users/:id", 0);
   fx.ctx().set_request_id("req-42");
   fx.run({&recover}, throw_runtime_error);
   const std::string line = log.text();

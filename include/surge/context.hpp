@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -19,6 +20,7 @@ class Middleware;
 namespace detail {
 class Exchange;
 class Worker;
+struct WorkerAnchor;
 /// The engine's side of a Context (for surge's own components; not part of the public API).
 Exchange& exchange_of(Context& ctx);
 }  // namespace detail
@@ -112,16 +114,18 @@ class Deferred final {
   ~Deferred();
 
   /// Runs fill(ctx) on the request's worker thread, then sends the response. If the request was
-  /// abandoned meanwhile (its deadline passed and it got a 504, the server force-closed it),
-  /// fill is not called. Returns false if the Deferred was empty or already resumed.
+  /// abandoned meanwhile (its deadline passed and it got a 504, the server force-closed it, the
+  /// server is gone), fill is not called. Returns false if the Deferred was empty or already
+  /// resumed.
   bool resume(std::function<void(Context&)> fill);
-  explicit operator bool() const { return worker_ != nullptr; }
+  explicit operator bool() const { return anchor_ != nullptr; }
 
  private:
   friend class Context;
-  Deferred(detail::Worker* worker, std::uint32_t slot, std::uint32_t generation)
-      : worker_(worker), slot_(slot), generation_(generation) {}
-  detail::Worker* worker_ = nullptr;
+  Deferred(std::shared_ptr<detail::WorkerAnchor> anchor, std::uint32_t slot, std::uint32_t generation)
+      : anchor_(std::move(anchor)), slot_(slot), generation_(generation) {}
+  void abandon();
+  std::shared_ptr<detail::WorkerAnchor> anchor_;
   std::uint32_t slot_ = 0;
   std::uint32_t generation_ = 0;
 };

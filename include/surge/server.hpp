@@ -18,6 +18,7 @@ class logger;
 namespace surge {
 namespace detail {
 class Application;
+class MetricSink;
 class RequestObserver;
 class WorkerPool;
 }  // namespace detail
@@ -60,6 +61,16 @@ class Server final {
   /// The port of the first listen address. After start().
   std::uint16_t port() const;
   const ServerConfig& config() const;
+  /// The engine's metrics and the application's (middleware) ones, for an exporter. Any thread;
+  /// never blocks a worker.
+  void collect_metrics(detail::MetricSink& sink) const;
+  /// Reload (the daemon's SIGHUP): listens on the addresses of `listen` not yet listened on
+  /// before it stops listening on those no longer listed (throws std::system_error, changing
+  /// nothing, if one cannot be bound); then new requests use app and observers while requests
+  /// in progress finish with the ones they started with. No connection is closed.
+  void reload(std::shared_ptr<const detail::Application> app,
+              std::vector<std::shared_ptr<detail::RequestObserver>> observers,
+              const std::vector<std::string>& listen);
   /// Worker threads.
   std::size_t workers() const;
   /// Whether every worker's event loop turned within max_age (for a watchdog). Finished workers

@@ -9,8 +9,12 @@
 #include <vector>
 
 #include <surge/builtin_middleware.hpp>
+
+#include "metrics/access_log_config.hpp"
+#include "metrics/metrics_config.hpp"
 #include <surge/config.hpp>
 #include <surge/method.hpp>
+#include <surge/traffic_protection.hpp>
 
 namespace surge::detail {
 
@@ -58,6 +62,9 @@ struct RouteConfig {
   HandlerConfig handler;
   std::uint64_t max_body_bytes = 0;     // bytes; 0: limits.max_body_bytes
   std::chrono::milliseconds timeout{0}; // asynchronous answer deadline; 0: timeouts.handler_ms
+  std::vector<std::string> rate_limits; // names from DaemonConfig::rate_limits, run in this order
+  std::string breaker;                  // a name from DaemonConfig::breakers; "" for none
+  std::uint32_t max_in_flight = 0;      // requests in progress per worker on this route; 0: no bound
   std::string json_path;                // where it was read ("/routes/2"), for later errors
 };
 
@@ -76,6 +83,8 @@ struct MiddlewareConfig {
   RequestIdConfig request_id_config;
   bool cors = false;        // off unless configured
   CorsConfig cors_config;
+  // Names from DaemonConfig::rate_limits applied to every request, in this order, after cors.
+  std::vector<std::string> rate_limits;
 };
 
 /// The routes surged serves when the configuration has no "routes" key: the benchmark set.
@@ -88,6 +97,23 @@ struct DaemonConfig {
   std::vector<RouteConfig> routes = default_routes();
   BuiltinsConfig builtins;
   MiddlewareConfig middleware;
+
+  // Traffic protection (README "Traffic protection"). "trusted_proxies": CIDRs, kept as text
+  // here and parsed into TrustedProxies where the router is built (app_builder, which reports a
+  // bad one with its JSON path; --check-config builds the router too). They and
+  // "use_forwarded_header" make the ClientAddressConfig of every client-address limit.
+  std::vector<std::string> trusted_proxies;
+  bool use_forwarded_header = false;
+  // "rate_limits" and "breakers": named, attached by name (middleware.rate_limit, a route's
+  // rate_limit and breaker). Names are 1..64 characters of [A-Za-z0-9._-], in file order.
+  std::vector<RateLimitConfig> rate_limits;
+  std::vector<CircuitBreakerConfig> breakers;
+  // "load_shedding": on when the section is present (unless "enabled": false); applies to every
+  // request, after the global rate limits.
+  bool load_shedding = false;
+  LoadShedConfig load_shedding_config;
+  MetricsConfig metrics;
+  AccessLogConfig access_log;
 };
 
 /// Checks the cross-field rules of a ServerConfig (each field's own range is checked while

@@ -97,6 +97,34 @@ class ObjectReader {
     }
   }
 
+  void number(const std::string& key, double& out, double min, double max) {
+    const json* value = take(key);
+    if (value == nullptr) return;
+    if (!value->is_number()) fail(key, "expected a number");
+    double n = value->get<double>();
+    if (!(n >= min && n <= max)) {
+      fail(key, "expected a number from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = n;
+  }
+
+  /// An array of increasing positive numbers (histogram bounds).
+  void bounds(const std::string& key, std::vector<double>& out) {
+    const json* value = take(key);
+    if (value == nullptr) return;
+    if (!value->is_array() || value->empty()) fail(key, "expected a non-empty array of numbers");
+    std::vector<double> parsed;
+    for (std::size_t i = 0; i < value->size(); ++i) {
+      const json& v = (*value)[i];
+      if (!v.is_number() || v.get<double>() <= 0 || (!parsed.empty() && v.get<double>() <= parsed.back())) {
+        throw ConfigError(file_, path_of(key) + "/" + std::to_string(i),
+                          "expected positive numbers in increasing order");
+      }
+      parsed.push_back(v.get<double>());
+    }
+    out = std::move(parsed);
+  }
+
   /// The raw value of key (consumed), or null if absent.
   const json* raw(const std::string& key) { return take(key); }
 
@@ -149,6 +177,7 @@ class ObjectReader {
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t kOneGiB = 1LL << 30;
 constexpr std::int64_t kOneDayMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kMaxInFlight = 1'000'000;
 
 void read_limits(ObjectReader& r, LimitsConfig& c) {
   r.integer("max_request_line_bytes", c.max_request_line_bytes, 64, 1 << 20);
@@ -320,6 +349,9 @@ RouteConfig read_route(ObjectReader& r) {
   }
   r.integer("max_body_bytes", route.max_body_bytes, 0, kOneGiB);
   r.duration_ms("timeout_ms", route.timeout, 0, kOneDayMs);
+  r.strings("rate_limit", route.rate_limits);
+  r.string("breaker", route.breaker);
+  r.integer("max_in_flight", route.max_in_flight, 0, kMaxInFlight);
   if (!r.has("handler")) r.fail("handler", "required");
   r.object("handler", [&](ObjectReader& h) { route.handler = read_handler(h, route.path); });
   return route;
@@ -383,6 +415,258 @@ void read_middleware(ObjectReader& r, MiddlewareConfig& c) {
     m.integer("max_age_s", q.max_age, 0, 7 * 24 * 3600);
     if (c.cors && q.allowed_origins.empty()) m.fail("allowed_origins", "at least one origin (or \"*\") is required");
   });
+  r.strings("rate_limit", c.rate_limits);
+}
+
+// --- Traffic protection: "trusted_proxies", "rate_limits", "breakers", "load_shedding" ---
+
+// Names of limits and breakers appear in JSON paths, headers and log lines: kept plain.
+bool is_protection_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+void read_rate_limit_key(ObjectReader& r, RateLimitConfig& c) {
+  std::string key = "client_address";
+  r.string("key", key);
+  constexpr std::string_view kHeaderPrefix = "header:";
+  if (key == "client_address") {
+    c.key = RateLimitKey::kClientAddress;
+  } else if (key == "route") {
+    c.key = RateLimitKey::kRoute;
+  } else if (key == "none") {
+    c.key = RateLimitKey::kNone;
+  } else if (key.rfind(kHeaderPrefix, 0) == 0 && is_token(key.substr(kHeaderPrefix.size()))) {
+    c.key = RateLimitKey::kHeader;
+    c.header = key.substr(kHeaderPrefix.size());
+  } else {
+    r.fail("key", "expected \"client_address\", \"header:<Header-Name>\", \"route\" or \"none\"");
+  }
+  std::string missing;
+  r.string("missing_header", missing);
+  if (missing.empty()) return;
+  if (c.key != RateLimitKey::kHeader) r.fail("missing_header", "applies only to a \"header:<Name>\" key");
+  if (missing != "share" && missing != "skip") r.fail("missing_header", "expected \"share\" or \"skip\"");
+  c.missing_header = missing == "skip" ? MissingKey::kSkip : MissingKey::kShare;
+}
+
+void read_rate_limit(ObjectReader& r, RateLimitConfig& c) {
+  r.integer("rate", c.rate, 1, 1'000'000'000);
+  std::string per = "second";
+  r.string("per", per);
+  if (per != "second" && per != "minute") r.fail("per", "expected \"second\" or \"minute\"");
+  c.per = per == "second" ? std::chrono::nanoseconds(std::chrono::seconds(1))
+                          : std::chrono::nanoseconds(std::chrono::minutes(1));
+  r.integer("burst", c.burst, 1, 1'000'000'000);
+  read_rate_limit_key(r, c);
+  r.integer("ipv6_prefix", c.ipv6_prefix, 1, 128);
+  r.integer("max_keys", c.max_keys, 1, 1 << 24);
+  r.integer("status", c.status, 400, 599);
+  r.boolean("dry_run", c.dry_run);
+  r.boolean("headers", c.headers);
+  std::string share;
+  r.string("share", share);
+  if (share == "split") {
+    c.share = RateLimitShare::kSplit;
+  } else if (share == "full") {
+    c.share = RateLimitShare::kFull;
+  } else if (share == "shared") {
+    if (c.key != RateLimitKey::kNone) {
+      r.fail("share", "\"shared\" applies only to \"key\": \"none\" (one bucket for the process)");
+    }
+    c.share = RateLimitShare::kShared;
+  } else if (!share.empty()) {
+    r.fail("share", "expected \"split\", \"full\" or \"shared\"");
+  }
+}
+
+void read_failure_statuses(ObjectReader& r, std::vector<StatusRange>& out) {
+  const json* list = r.raw("failure_statuses");
+  if (list == nullptr) return;
+  if (!list->is_array()) r.fail("failure_statuses", "expected an array of statuses (500) or classes (\"5xx\")");
+  out.clear();
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& v = (*list)[i];
+    const std::string key = "failure_statuses/" + std::to_string(i);
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 100 && v.get<std::int64_t>() <= 599) {
+      const int status = v.get<int>();
+      out.push_back({status, status});
+    } else if (v.is_string() && v.get<std::string>().size() == 3 && v.get<std::string>()[0] >= '1' &&
+               v.get<std::string>()[0] <= '5' && v.get<std::string>().substr(1) == "xx") {
+      const int first = (v.get<std::string>()[0] - '0') * 100;
+      out.push_back({first, first + 99});
+    } else {
+      r.fail(key, "expected a status from 100 to 599 or a class \"1xx\" to \"5xx\"");
+    }
+  }
+}
+
+void read_breaker(ObjectReader& r, CircuitBreakerConfig& c) {
+  r.duration_ms("window_ms", c.window, 1, kOneDayMs);
+  r.integer("window_buckets", c.window_buckets, 1, 1000);
+  if (c.window.count() < c.window_buckets) r.fail("window_ms", "must be at least window_buckets milliseconds");
+  r.integer("min_requests", c.min_requests, 1, kMaxInt);
+  r.integer("failure_percent", c.failure_percent, 0, 100);
+  r.duration_ms("slow_call_ms", c.slow_call, 1, kOneDayMs);
+  r.integer("slow_call_percent", c.slow_call_percent, 0, 100);
+  r.integer("consecutive_failures", c.consecutive_failures, 0, kMaxInt);
+  r.duration_ms("open_ms", c.open, 1, kOneDayMs);
+  r.integer("open_multiplier_percent", c.open_multiplier_percent, 100, 10'000);
+  const bool has_max_open = r.has("max_open_ms");
+  r.duration_ms("max_open_ms", c.max_open, 1, kOneDayMs);
+  if (!has_max_open) {
+    c.max_open = std::max(c.max_open, c.open);
+  } else if (c.max_open < c.open) {
+    r.fail("max_open_ms", "must not be shorter than open_ms");
+  }
+  r.integer("half_open_max_calls", c.half_open_max_calls, 1, 10'000);
+  read_failure_statuses(r, c.failure_statuses);
+  r.boolean("timeouts_are_failures", c.timeouts_are_failures);
+  if (const json* force = r.raw("force"); force != nullptr && !force->is_null()) {
+    if (*force == "open") {
+      c.force = BreakerForce::kOpen;
+    } else if (*force == "closed") {
+      c.force = BreakerForce::kClosed;
+    } else {
+      r.fail("force", "expected \"open\", \"closed\" or null");
+    }
+  }
+}
+
+void read_adaptive(ObjectReader& r, AdaptiveConcurrencyConfig& c) {
+  c.enabled = true;
+  r.boolean("enabled", c.enabled);
+  r.integer("initial_limit", c.initial_limit, 1, kMaxInFlight);
+  r.integer("min_limit", c.min_limit, 1, kMaxInFlight);
+  r.integer("max_limit", c.max_limit, 1, kMaxInFlight);
+  r.duration_ms("window_ms", c.window, 1, kOneDayMs);
+  r.integer("min_samples", c.min_samples, 1, kMaxInFlight);
+  r.integer("tolerance_percent", c.tolerance_percent, 100, 10'000);
+  r.integer("backoff_percent", c.backoff_percent, 0, 100);
+  r.integer("increase", c.increase, 0, kMaxInFlight);
+  r.duration_ms("probe_interval_ms", c.probe_interval, 0, kOneDayMs);
+  if (c.min_limit > c.max_limit) r.fail("min_limit", "must not exceed max_limit");
+  if (c.initial_limit < c.min_limit || c.initial_limit > c.max_limit) {
+    r.fail("initial_limit", "must be within min_limit..max_limit");
+  }
+}
+
+void read_load_shedding(ObjectReader& r, DaemonConfig& c) {
+  c.load_shedding = true;
+  r.boolean("enabled", c.load_shedding);
+  LoadShedConfig& q = c.load_shedding_config;
+  r.integer("max_in_flight_per_worker", q.max_in_flight_per_worker, 1, kMaxInFlight);
+  r.integer("retry_after_s", q.retry_after_s, 1, 3600);
+  r.object("adaptive", [&](ObjectReader& a) { read_adaptive(a, q.adaptive); });
+}
+
+// "rate_limits" / "breakers": an object of named sections, each read into a Config.
+template <class Config, class Read>
+void read_named(ObjectReader& root, const std::string& key, const std::string& file,
+                std::vector<Config>& out, Read read) {
+  const json* sections = root.raw(key);
+  if (sections == nullptr) return;
+  if (!sections->is_object()) root.fail(key, "expected an object of named sections");
+  for (const auto& [name, value] : sections->items()) {
+    if (!is_protection_name(name)) {
+      throw ConfigError(file, root.path_of(key) + "/" + name,
+                        "a name is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'");
+    }
+    ObjectReader r(value, root.path_of(key) + "/" + name, file);
+    Config config;
+    config.name = name;
+    read(r, config);
+    r.finish();
+    out.push_back(std::move(config));
+  }
+}
+
+template <class Config>
+bool defines(const std::vector<Config>& configs, const std::string& name) {
+  return std::any_of(configs.begin(), configs.end(), [&](const Config& c) { return c.name == name; });
+}
+
+template <class Config>
+std::string unknown_name(const std::string& what, const std::string& section, const std::string& name,
+                         const std::vector<Config>& configs) {
+  std::string message = "unknown " + what + " \"" + name + "\" (";
+  if (configs.empty()) return message + "\"" + section + "\" defines none)";
+  message += "defined in \"" + section + "\":";
+  for (const Config& c : configs) message += " " + c.name;
+  return message + ")";
+}
+
+// Every name a middleware list or a route refers to must be defined, once per list; a limit on
+// every request cannot also be on a route (it would count those requests twice).
+void check_protection_names(const DaemonConfig& c, const std::string& file) {
+  auto check_limits = [&](const std::vector<std::string>& names, const std::string& path, bool route) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string at = path + "/" + std::to_string(i);
+      if (!defines(c.rate_limits, names[i])) {
+        throw ConfigError(file, at, unknown_name("rate limit", "rate_limits", names[i], c.rate_limits));
+      }
+      if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+          names.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw ConfigError(file, at, "rate limit \"" + names[i] + "\" is listed twice");
+      }
+      const auto& global = c.middleware.rate_limits;
+      if (route && std::find(global.begin(), global.end(), names[i]) != global.end()) {
+        throw ConfigError(file, at, "rate limit \"" + names[i] +
+                                        "\" already applies to every request (middleware.rate_limit)");
+      }
+    }
+  };
+  check_limits(c.middleware.rate_limits, "/middleware/rate_limit", false);
+  for (const RouteConfig& route : c.routes) {
+    check_limits(route.rate_limits, route.json_path + "/rate_limit", true);
+    if (!route.breaker.empty() && !defines(c.breakers, route.breaker)) {
+      throw ConfigError(file, route.json_path + "/breaker",
+                        unknown_name("circuit breaker", "breakers", route.breaker, c.breakers));
+    }
+  }
+}
+
+void read_protection(ObjectReader& root, const std::string& file, DaemonConfig& c) {
+  root.strings("trusted_proxies", c.trusted_proxies);
+  root.boolean("use_forwarded_header", c.use_forwarded_header);
+  read_named(root, "rate_limits", file, c.rate_limits, read_rate_limit);
+  read_named(root, "breakers", file, c.breakers, read_breaker);
+  root.object("load_shedding", [&](ObjectReader& r) { read_load_shedding(r, c); });
+}
+
+void read_metrics(ObjectReader& r, MetricsConfig& c) {
+  r.boolean("enabled", c.enabled);
+  r.string("listen", c.listen);
+  if (!c.listen.empty()) {
+    std::string error;
+    if (!parse_listen_address(c.listen, error)) r.fail("listen", "\"" + c.listen + "\" is not a listen address: " + error);
+  }
+  r.string("path", c.path);
+  if (c.path.empty() || c.path.front() != '/' || c.path.find_first_of(":*?# ") != std::string::npos) {
+    r.fail("path", "expected a plain path beginning with '/'");
+  }
+  r.boolean("serve_on_main_listener", c.serve_on_main_listener);
+  r.bounds("duration_buckets_s", c.http.duration_buckets);
+  r.bounds("size_buckets_bytes", c.http.size_buckets);
+  r.integer("max_series_per_worker", c.http.max_series_per_worker, 16, 1 << 20);
+}
+
+void read_access_log(ObjectReader& r, AccessLogConfig& c) {
+  r.boolean("enabled", c.enabled);
+  std::string format = c.format == AccessLogConfig::Format::kJson ? "json" : "combined";
+  r.string("format", format);
+  if (format != "combined" && format != "json") r.fail("format", "expected \"combined\" or \"json\"");
+  c.format = format == "json" ? AccessLogConfig::Format::kJson : AccessLogConfig::Format::kCombined;
+  std::string output = c.output == AccessLogConfig::Output::kFile ? "file" : "stdout";
+  r.string("output", output);
+  if (output != "stdout" && output != "file") r.fail("output", "expected \"stdout\" or \"file\"");
+  c.output = output == "file" ? AccessLogConfig::Output::kFile : AccessLogConfig::Output::kStdout;
+  r.string("path", c.path);
+  if (c.output == AccessLogConfig::Output::kFile && c.path.empty()) r.fail("path", "required when output is \"file\"");
+  r.number("sample", c.sample, 0.0, 1.0);
+  r.boolean("log_all_errors", c.log_all_errors);
+  r.integer("queue_size", c.queue_size, 1, 1 << 22);
 }
 
 void read_builtins(ObjectReader& r, BuiltinsConfig& c) {
@@ -460,10 +744,14 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
   root.object("offload", [&](ObjectReader& r) { read_offload(r, s.offload); });
   root.object("log", [&](ObjectReader& r) { read_log(r, config.log); });
   root.object("builtins", [&](ObjectReader& r) { read_builtins(r, config.builtins); });
+  root.object("metrics", [&](ObjectReader& r) { read_metrics(r, config.metrics); });
+  root.object("access_log", [&](ObjectReader& r) { read_access_log(r, config.access_log); });
   root.object("middleware", [&](ObjectReader& r) { read_middleware(r, config.middleware); });
+  read_protection(root, file, config);
   read_routes(root, file, config.routes);
   root.finish();
   validate(s, file);
+  check_protection_names(config, file);
   return config;
 }
 

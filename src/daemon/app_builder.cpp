@@ -1,9 +1,11 @@
 #include "daemon/app_builder.hpp"
 
+#include <map>
 #include <stdexcept>
 
 #include <surge/builtin_middleware.hpp>
 #include <surge/error.hpp>
+#include <surge/traffic_protection.hpp>
 
 #include "handlers/body_template.hpp"
 #include "handlers/echo.hpp"
@@ -47,13 +49,101 @@ void add_builtins(Router& router, const BuiltinsConfig& builtins,
   }
 }
 
-void add_middleware(Router& router, const MiddlewareConfig& config,
+// The protection middleware of one configuration, built once each: a limit or breaker named by
+// several routes is one instance (one set of buckets, one breaker state), as an nginx
+// limit_req zone is shared by the locations naming it.
+class Protections {
+ public:
+  Protections(const DaemonConfig& config, const std::string& file, std::shared_ptr<spdlog::logger> log)
+      : file_(file), log_(std::move(log)) {
+    ClientAddressConfig client;
+    for (std::size_t i = 0; i < config.trusted_proxies.size(); ++i) {
+      try {
+        client.trusted_proxies.add(config.trusted_proxies[i]);
+      } catch (const std::invalid_argument& e) {
+        throw ConfigError(file, "/trusted_proxies/" + std::to_string(i), e.what());
+      }
+    }
+    client.use_forwarded = config.use_forwarded_header;
+    for (const RateLimitConfig& c : config.rate_limits) {
+      RateLimitConfig limit = c;
+      limit.client_address = client;
+      limits_[c.name] = build("/rate_limits/" + c.name, [&] { return make_rate_limit(limit, log_); });
+    }
+    for (const CircuitBreakerConfig& c : config.breakers) {
+      breakers_[c.name] = build("/breakers/" + c.name, [&] { return make_circuit_breaker(c, log_); });
+    }
+  }
+
+  // parse_config checked the names; a config built by hand may still name an undefined one.
+  const MiddlewarePtr& limit(const std::string& name, const std::string& json_path) const {
+    return find(limits_, name, "rate limit", json_path);
+  }
+  const MiddlewarePtr& breaker(const std::string& name, const std::string& json_path) const {
+    return find(breakers_, name, "circuit breaker", json_path);
+  }
+
+  MiddlewarePtr shedder(LoadShedConfig config, const std::string& json_path) const {
+    return build(json_path, [&] { return make_load_shedder(std::move(config), log_); });
+  }
+
+ private:
+  const MiddlewarePtr& find(const std::map<std::string, MiddlewarePtr>& built, const std::string& name,
+                            const std::string& what, const std::string& json_path) const {
+    const auto it = built.find(name);
+    if (it == built.end()) throw ConfigError(file_, json_path, "unknown " + what + " \"" + name + "\"");
+    return it->second;
+  }
+
+  // The factories refuse what parse_config let through only for a config built by hand.
+  template <class Make>
+  MiddlewarePtr build(const std::string& json_path, Make make) const {
+    try {
+      return make();
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(file_, json_path, e.what());
+    }
+  }
+
+  const std::string& file_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::map<std::string, MiddlewarePtr> limits_;
+  std::map<std::string, MiddlewarePtr> breakers_;
+};
+
+void add_middleware(Router& router, const DaemonConfig& config, const Protections& protections,
                     std::shared_ptr<spdlog::logger> log) {
   // The order is the one documented in <surge/builtin_middleware.hpp>: recover outermost, then
-  // request ids, then CORS (whose preflights must not count against anything after it).
-  if (config.recover) router.use(make_recover(std::move(log), config.recover_config));
-  if (config.request_id) router.use(make_request_id(config.request_id_config));
-  if (config.cors) router.use(make_cors(config.cors_config));
+  // request ids, then CORS (whose preflights must not count against anything after it), then
+  // rate limits (a noisy client is refused before it costs a shed request), then load shedding.
+  const MiddlewareConfig& m = config.middleware;
+  if (m.recover) router.use(make_recover(std::move(log), m.recover_config));
+  if (m.request_id) router.use(make_request_id(m.request_id_config));
+  if (m.cors) router.use(make_cors(m.cors_config));
+  for (std::size_t i = 0; i < m.rate_limits.size(); ++i) {
+    router.use(protections.limit(m.rate_limits[i], "/middleware/rate_limit/" + std::to_string(i)));
+  }
+  if (config.load_shedding) router.use(protections.shedder(config.load_shedding_config, "/load_shedding"));
+}
+
+// A route's own protection, innermost last: its rate limits, its in-flight bound, its breaker
+// (closest to the handler whose dependency it guards).
+MiddlewareList route_middleware(const RouteConfig& route, const Protections& protections) {
+  MiddlewareList list;
+  for (std::size_t i = 0; i < route.rate_limits.size(); ++i) {
+    list.push_back(protections.limit(route.rate_limits[i],
+                                     route.json_path + "/rate_limit/" + std::to_string(i)));
+  }
+  if (route.max_in_flight != 0) {
+    LoadShedConfig bound;
+    bound.name = route.path;
+    bound.max_in_flight_per_worker = route.max_in_flight;
+    list.push_back(protections.shedder(bound, route.json_path + "/max_in_flight"));
+  }
+  if (!route.breaker.empty()) {
+    list.push_back(protections.breaker(route.breaker, route.json_path + "/breaker"));
+  }
+  return list;
 }
 
 }  // namespace
@@ -62,18 +152,23 @@ Router build_router(const DaemonConfig& config, const std::string& file,
                     std::shared_ptr<const Readiness> readiness,
                     std::shared_ptr<spdlog::logger> log) {
   Router router;
-  add_middleware(router, config.middleware, std::move(log));
+  const Protections protections(config, file, log);
+  add_middleware(router, config, protections, std::move(log));
   try {
     add_builtins(router, config.builtins, std::move(readiness));
   } catch (const std::invalid_argument& e) {
     throw ConfigError(file, "/builtins", e.what());
   }
   for (const RouteConfig& route : config.routes) {
+    // One set for all the route's methods: they share its in-flight bound.
+    const MiddlewareList middleware = route_middleware(route, protections);
     try {
       Handler handler = make_handler(route);
       for (Method method : route.methods) {
         router.handle(method, route.path, handler,
-                      RouteOptions{.max_body_bytes = route.max_body_bytes, .timeout = route.timeout});
+                      RouteOptions{.max_body_bytes = route.max_body_bytes,
+                                   .timeout = route.timeout,
+                                   .middleware = middleware});
       }
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, route.json_path, e.what());

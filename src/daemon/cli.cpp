@@ -14,6 +14,8 @@ std::string usage() {
          "                     the configured addresses\n"
          "  --threads N        worker threads (0: one per CPU this process may use)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error, critical or off\n"
+         "  --metrics-listen ADDR\n"
+         "                     the Prometheus exporter's address (ip:port; \"\" for none)\n"
          "  --check-config     validate the configuration and exit (0: valid)\n"
          "  --version          print the version and exit\n"
          "  --help             print this help and exit\n"
@@ -57,6 +59,9 @@ std::optional<CliOptions> parse_cli(int argc, const char* const* argv, std::stri
         return std::nullopt;
       }
       options.threads = n;
+    } else if (arg == "--metrics-listen") {
+      if (!need_value()) return std::nullopt;
+      options.metrics_listen = std::string(value);
     } else if (arg == "--log-level") {
       if (!need_value()) return std::nullopt;
       options.log_level = std::string(value);

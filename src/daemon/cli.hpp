@@ -12,6 +12,7 @@ struct CliOptions {
   std::optional<unsigned> threads;
   std::vector<std::string> listen;  // --listen (repeatable): replaces the configured addresses
   std::optional<std::string> log_level;
+  std::optional<std::string> metrics_listen;  // --metrics-listen: the exporter's address ("" for none)
   bool check_config = false;
   bool version = false;
   bool help = false;

@@ -143,10 +143,18 @@ CorsCounters Cors::counters() const {
   return sum;
 }
 
+void Cors::collect(MetricSink& sink) const {
+  const CorsCounters c = counters();
+  sink.counter("surge_cors_preflights_total", "CORS preflights answered.", {}, static_cast<double>(c.preflights));
+  sink.counter("surge_cors_rejected_total", "CORS preflights refused (403) and requests from origins not allowed.",
+               {}, static_cast<double>(c.rejected));
+}
+
 }  // namespace detail
 
 MiddlewarePtr make_cors(const CorsConfig& config) {
   return std::make_shared<detail::Cors>(config);
 }
+
 
 }  // namespace surge

@@ -13,6 +13,8 @@
 #include "metrics/counter.hpp"
 #include "middleware/per_worker.hpp"
 
+#include "metrics/metric_sink.hpp"
+
 namespace surge::detail {
 
 struct CorsCounters {
@@ -22,7 +24,7 @@ struct CorsCounters {
 
 /// See make_cors() for the contract. Every header value that does not depend on the request is
 /// joined once, at construction; a request only compares and copies.
-class Cors final : public Middleware {
+class Cors final : public Middleware, public MetricsProvider {
  public:
   explicit Cors(const CorsConfig& config);
 
@@ -31,6 +33,8 @@ class Cors final : public Middleware {
 
   /// Summed over workers; any thread.
   CorsCounters counters() const;
+  /// Its counters as metrics (the exporter thread).
+  void collect(MetricSink& sink) const override;
 
  private:
   struct alignas(64) Shard {

@@ -87,10 +87,16 @@ RecoverCounters Recover::counters() const {
   return sum;
 }
 
+void Recover::collect(MetricSink& sink) const {
+  sink.counter("surge_panics_total", "Exceptions that escaped a handler and became a 500 (recover middleware).",
+               {}, static_cast<double>(counters().panics));
+}
+
 }  // namespace detail
 
 MiddlewarePtr make_recover(std::shared_ptr<spdlog::logger> log, RecoverConfig config) {
   return std::make_shared<detail::Recover>(std::move(log), std::move(config));
 }
+
 
 }  // namespace surge

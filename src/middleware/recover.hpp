@@ -10,6 +10,8 @@
 #include "metrics/counter.hpp"
 #include "middleware/per_worker.hpp"
 
+#include "metrics/metric_sink.hpp"
+
 namespace surge::detail {
 
 struct RecoverCounters {
@@ -18,7 +20,7 @@ struct RecoverCounters {
 
 /// See make_recover() for the contract. Owns per-worker counters; the logger is shared (spdlog
 /// loggers are thread-safe) and only used on the exception path.
-class Recover final : public Middleware {
+class Recover final : public Middleware, public MetricsProvider {
  public:
   Recover(std::shared_ptr<spdlog::logger> log, RecoverConfig config);
 
@@ -27,6 +29,8 @@ class Recover final : public Middleware {
 
   /// Summed over workers; any thread.
   RecoverCounters counters() const;
+  /// Its counters as metrics (the exporter thread).
+  void collect(MetricSink& sink) const override;
 
  private:
   struct alignas(64) Shard {

@@ -113,10 +113,21 @@ RequestIdCounters RequestId::counters() const {
   return sum;
 }
 
+void RequestId::collect(MetricSink& sink) const {
+  const RequestIdCounters c = counters();
+  constexpr std::string_view kHelp = "Request ids given by the request_id middleware, by where they came from.";
+  sink.counter("surge_request_ids_total", kHelp, {{"source", "header"}}, static_cast<double>(c.accepted));
+  sink.counter("surge_request_ids_total", kHelp, {{"source", "trace"}}, static_cast<double>(c.from_trace));
+  sink.counter("surge_request_ids_total", kHelp, {{"source", "generated"}}, static_cast<double>(c.generated));
+  sink.counter("surge_request_ids_invalid_total", "Incoming request ids ignored as invalid.", {},
+               static_cast<double>(c.invalid));
+}
+
 }  // namespace detail
 
 MiddlewarePtr make_request_id(RequestIdConfig config) {
   return std::make_shared<detail::RequestId>(std::move(config));
 }
+
 
 }  // namespace surge

@@ -14,6 +14,8 @@
 #include "middleware/per_worker.hpp"
 #include "middleware/traceparent.hpp"
 
+#include "metrics/metric_sink.hpp"
+
 namespace surge::detail {
 
 /// Each request counts once in accepted, from_trace or generated.
@@ -35,7 +37,7 @@ struct RequestIdCounters {
 ///   3. a generated one: 32 hex digits, also the trace-id of the trace started here, if any.
 /// The traceparent answered (when trace, and the trace was continued or started) keeps the
 /// trace-id and flags and carries a new parent-id: this server's span.
-class RequestId final : public Middleware {
+class RequestId final : public Middleware, public MetricsProvider {
  public:
   /// Seeds each worker's generator from std::random_device, or, for reproducible tests, from
   /// `seed` (worker i gets a generator derived from seed and i).
@@ -46,6 +48,8 @@ class RequestId final : public Middleware {
 
   /// Summed over workers; any thread.
   RequestIdCounters counters() const;
+  /// Its counters as metrics (the exporter thread).
+  void collect(MetricSink& sink) const override;
 
   /// A valid incoming id: 1..max_length characters from [A-Za-z0-9._:-].
   static bool valid_id(std::string_view id, std::size_t max_length);

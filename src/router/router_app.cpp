@@ -102,6 +102,13 @@ void RouterApp::control_tick(std::chrono::steady_clock::time_point now) const {
   for (const auto& m : owned_) m->control_tick(now);
 }
 
+void RouterApp::collect_metrics(MetricSink& sink) const {
+  // Middleware with metrics of their own say so by being MetricsProviders.
+  for (const auto& m : owned_) {
+    if (const auto* provider = dynamic_cast<const MetricsProvider*>(m.get())) provider->collect(sink);
+  }
+}
+
 std::vector<std::string> RouterApp::route_labels() const {
   // One label per route index. A pattern registered for several methods appears once per
   // method; the metrics add the method as its own label.

@@ -28,6 +28,7 @@ class RouterApp final : public Application {
   void attach(std::size_t workers) const override;
   void control_tick(std::chrono::steady_clock::time_point now) const override;
   std::vector<std::string> route_labels() const override;
+  void collect_metrics(MetricSink& sink) const override;
 
   /// Why a request matched no route (kept in the exchange between on_header and handle).
   enum class Miss : std::uint8_t { kNone, kNotFound, kMethodNotAllowed, kOptions, kOptionsStar, kRedirect };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/request_error.hpp"
+#include "metrics/metric_sink.hpp"
 
 namespace surge::detail {
 
@@ -30,6 +31,8 @@ class Application {
   virtual void control_tick(std::chrono::steady_clock::time_point /*now*/) const {}
   /// The label of each route index (Exchange::route_index), for per-route metrics.
   virtual std::vector<std::string> route_labels() const { return {}; }
+  /// The metrics of the application's own components (middleware). Exporter thread.
+  virtual void collect_metrics(MetricSink& /*sink*/) const {}
 };
 
 }  // namespace surge::detail

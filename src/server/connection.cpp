@@ -108,6 +108,7 @@ Connection::Step Connection::process() {
       if (read_pos_ == in_.size()) return Step::kNeedInput;
       exchange_ = worker_.acquire_exchange();
       exchange_->begin(&peer_, &worker_, worker_.index());
+      app_ = worker_.acquire_app();
       if (worker_.observed()) exchange_->set_started(Clock::now());
       header_handled_ = false;
     }
@@ -137,9 +138,11 @@ Connection::Step Connection::process() {
 
 Connection::Step Connection::on_header_complete() {
   RequestParser& parser = exchange_->parser();
+  in_flight_ = true;
+  worker_.stats().in_flight.add(1);
   const RequestHead& head = parser.head();
   exchange_->set_base(in_.data());
-  if (RequestError e = worker_.app().on_header(*exchange_); e != RequestError::kNone) return reject(e);
+  if (RequestError e = app_->app->on_header(*exchange_); e != RequestError::kNone) return reject(e);
   if (parser.done()) return Step::kContinue;
   if (!head.chunked) {
     // The whole body goes right after the header: make room for it once.
@@ -158,7 +161,7 @@ Connection::Step Connection::on_header_complete() {
 Connection::Step Connection::dispatch() {
   exchange_->set_base(in_.data());
   exchange_->set_owner(this);
-  run_handler([this] { worker_.app().handle(*exchange_); });
+  run_handler([this] { app_->app->handle(*exchange_); });
   if (exchange_->deferred()) {
     // Nothing to send yet and nothing more to read until the answer comes: the connection is in
     // no deadline list (the worker's deferred deadlines apply).
@@ -181,7 +184,14 @@ void Connection::run_handler(const std::function<void()>& call) {
   } catch (...) {
     what = "non-standard exception";
   }
-  worker_.log().error("unhandled exception in handler: {}", what);
+  // One line, bounded: an exception's text can come from client input.
+  std::string_view text(what);
+  text = text.substr(0, std::min<std::size_t>(text.find_first_of("\r\n"), 256));
+  std::string_view id = exchange_->request_id();
+  worker_.log().error("unhandled exception in handler: {} (request_id={} route={} method={} path={})", text,
+                      id.empty() ? "-" : id,
+                      exchange_->route_pattern().empty() ? "-" : exchange_->route_pattern(),
+                      exchange_->context().request().method_name(), exchange_->context().request().path());
   if (exchange_->deferred()) {
     worker_.end_deferred(exchange_->deferred_slot());
     exchange_->set_deferred(false);
@@ -201,8 +211,9 @@ void Connection::resume(std::function<void(Context&)>& fill) {
 void Connection::fail_deferred(int status, std::string_view message) {
   worker_.end_deferred(exchange_->deferred_slot());
   exchange_->set_deferred(false);
-  worker_.log().warn("{} port {}: {} {}: {}", peer_.ip_string(), peer_.port, status,
-                     reason_phrase(status), message.substr(0, message.size() - 1));
+  std::string_view id = exchange_->request_id();
+  worker_.log().warn("{} port {}: {} {}: {} (request_id={})", peer_.ip_string(), peer_.port, status,
+                     reason_phrase(status), message.substr(0, message.size() - 1), id.empty() ? "-" : id);
   exchange_->clear_response();
   exchange_->context().text(status, message);
   after_deferred();
@@ -272,16 +283,27 @@ Connection::Step Connection::reject(RequestError error) {
 }
 
 void Connection::observe(std::uint64_t response_bytes, RequestError error) {
+  if (app_->observers.empty()) return;
+  // The read buffer may have moved since the header was handled (it grows while a body is read):
+  // the request's spans are offsets, so point them at where the bytes are now.
+  exchange_->set_base(in_.data());
   const std::uint64_t request_bytes =
       exchange_->parser().started() ? read_pos_ - exchange_->parser().request_offset() : 0;
-  worker_.notify({*exchange_, worker_.index(),
-                  error == RequestError::kNone ? exchange_->status() : info(error).status,
-                  response_bytes, request_bytes, exchange_->started(), Clock::now(), error});
+  const CompletedRequest request{*exchange_, worker_.index(),
+                                 error == RequestError::kNone ? exchange_->status() : info(error).status,
+                                 response_bytes, request_bytes, exchange_->started(), Clock::now(), error};
+  for (const auto& observer : app_->observers) observer->on_request(request);
 }
 
 void Connection::finish_exchange() {
+  if (in_flight_) {
+    in_flight_ = false;
+    worker_.stats().in_flight.add(-1);
+  }
   worker_.release_exchange(exchange_);
   exchange_ = nullptr;
+  worker_.release_app(app_);
+  app_ = nullptr;
   header_handled_ = false;
   if (read_pos_ == in_.size()) {
     in_.clear();
@@ -300,8 +322,10 @@ bool Connection::make_room() {
       // from its first byte (nothing of it was handed out yet), instead of growing the buffer.
       in_.erase_front(parser.request_offset());
       read_pos_ = 0;
+      const Clock::time_point started = exchange_->started();
       exchange_->reset();
       exchange_->begin(&peer_, &worker_, worker_.index());
+      exchange_->set_started(started);
       if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
     }
   } else if (exchange_->head().chunked) {
@@ -574,8 +598,7 @@ void Connection::close(CloseReason reason) {
   socket_.close(ignored);  // a pending operation completes with operation_aborted
   if (exchange_ != nullptr) {
     if (exchange_->deferred()) worker_.end_deferred(exchange_->deferred_slot());
-    worker_.release_exchange(exchange_);
-    exchange_ = nullptr;
+    finish_exchange();
   }
   in_.release();
   out_.release();

@@ -22,6 +22,7 @@ namespace surge::detail {
 
 class Exchange;
 class Worker;
+struct AppVersion;
 enum class Wait : std::uint8_t;
 
 /// Reads requests, hands them to the application, writes the responses. Everything runs on the
@@ -98,6 +99,7 @@ class Connection final : public DeadlineHook {
   ByteBuffer out_;
   FileBody file_;              // sent with sendfile after out_, when a response has one
   Exchange* exchange_ = nullptr;
+  AppVersion* app_ = nullptr;  // the application the current request started with
   PeerAddress peer_;
   std::size_t read_pos_ = 0;   // first byte of in_ not yet parsed
   std::size_t out_pos_ = 0;    // first byte of out_ not yet written
@@ -106,6 +108,7 @@ class Connection final : public DeadlineHook {
   std::uint32_t queued_ = 0;   // responses in out_ not yet written
   CloseReason close_reason_ = CloseReason::kServer;
   bool header_handled_ = false;
+  bool in_flight_ = false;     // counted in the worker's in-flight gauge
   bool pending_ = false;       // an Asio operation is outstanding
   bool parked_ = false;
   bool parking_ = false;       // the read was cancelled to park

@@ -9,25 +9,32 @@
 namespace surge {
 
 Deferred::Deferred(Deferred&& other) noexcept
-    : worker_(std::exchange(other.worker_, nullptr)), slot_(other.slot_), generation_(other.generation_) {}
+    : anchor_(std::move(other.anchor_)), slot_(other.slot_), generation_(other.generation_) {}
 
 Deferred& Deferred::operator=(Deferred&& other) noexcept {
   if (this != &other) {
-    if (worker_ != nullptr) worker_->post_abandon(slot_, generation_);
-    worker_ = std::exchange(other.worker_, nullptr);
+    abandon();
+    anchor_ = std::move(other.anchor_);
     slot_ = other.slot_;
     generation_ = other.generation_;
   }
   return *this;
 }
 
-Deferred::~Deferred() {
-  if (worker_ != nullptr) worker_->post_abandon(slot_, generation_);
+Deferred::~Deferred() { abandon(); }
+
+void Deferred::abandon() {
+  if (anchor_ == nullptr) return;
+  std::shared_ptr<detail::WorkerAnchor> anchor = std::move(anchor_);
+  std::lock_guard lock(anchor->mutex);
+  if (anchor->worker != nullptr) anchor->worker->post_abandon(slot_, generation_);
 }
 
 bool Deferred::resume(std::function<void(Context&)> fill) {
-  if (worker_ == nullptr || !fill) return false;
-  std::exchange(worker_, nullptr)->post_resume(slot_, generation_, std::move(fill));
+  if (anchor_ == nullptr || !fill) return false;
+  std::shared_ptr<detail::WorkerAnchor> anchor = std::move(anchor_);
+  std::lock_guard lock(anchor->mutex);
+  if (anchor->worker != nullptr) anchor->worker->post_resume(slot_, generation_, std::move(fill));
   return true;
 }
 
@@ -40,7 +47,7 @@ Deferred Context::defer() {
   if (timeout.count() == 0) timeout = worker->config().timeouts.handler;
   auto [slot, generation] = worker->begin_deferred(*connection, timeout);
   exchange.set_deferred(true, slot);
-  return Deferred(worker, slot, generation);
+  return Deferred(worker->anchor(), slot, generation);
 }
 
 bool Context::offload(std::function<void()> work, std::function<void(Context&)> done) {

@@ -63,15 +63,12 @@ ReuseportAcceptor::ReuseportAcceptor(Worker& worker, const asio::ip::tcp::endpoi
   if (ec) fail(ec, "listen on");
   acceptor_.non_blocking(true, ec);  // the batch after a notification accepts until EAGAIN
   if (ec) fail(ec, "configure");
+  endpoint_ = acceptor_.local_endpoint(ec);
+  if (ec) fail(ec, "read the address of");
 }
 
 ReuseportAcceptor::~ReuseportAcceptor() {
   if (next_ != nullptr) worker_.destroy(next_);
-}
-
-asio::ip::tcp::endpoint ReuseportAcceptor::local_endpoint() const {
-  error_code ec;
-  return acceptor_.local_endpoint(ec);
 }
 
 void ReuseportAcceptor::start() { accept_next(); }

@@ -32,7 +32,8 @@ class ReuseportAcceptor final {
   ReuseportAcceptor(Worker& worker, const boost::asio::ip::tcp::endpoint& endpoint, int backlog);
   ~ReuseportAcceptor();
 
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// The address it is bound to (port 0 resolved), even after stop().
+  const boost::asio::ip::tcp::endpoint& local_endpoint() const { return endpoint_; }
   /// Worker thread: begins accepting.
   void start();
   /// Worker thread: closes the socket (new connections are refused by the kernel, or go to the
@@ -47,6 +48,7 @@ class ReuseportAcceptor final {
 
   Worker& worker_;
   Acceptor acceptor_;
+  boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::steady_timer pause_;
   boost::asio::ip::tcp::endpoint peer_;
   Connection* next_ = nullptr;  // the connection the pending accept fills

@@ -6,6 +6,7 @@
 #include "http/exchange.hpp"
 #include "server/application.hpp"
 #include "server/request_observer.hpp"
+#include "server/server_metrics.hpp"
 #include "server/worker_pool.hpp"
 
 namespace surge {
@@ -55,6 +56,17 @@ void Server::stop() { pool_->stop(); }
 bool Server::draining() const { return pool_->draining(); }
 const ServerConfig& Server::config() const { return pool_->config(); }
 std::size_t Server::workers() const { return pool_->size(); }
+void Server::collect_metrics(detail::MetricSink& sink) const {
+  detail::collect_server_metrics(*pool_, sink);
+  pool_->app()->collect_metrics(sink);
+}
+
+void Server::reload(std::shared_ptr<const detail::Application> app,
+                    std::vector<std::shared_ptr<detail::RequestObserver>> observers,
+                    const std::vector<std::string>& listen) {
+  pool_->update_listeners(listen);
+  pool_->swap_app(std::move(app), std::move(observers));
+}
 bool Server::workers_alive(std::chrono::milliseconds max_age) const {
   return pool_->all_alive(max_age);
 }

@@ -32,12 +32,13 @@ Clock::duration tick_interval(const ServerConfig& config) {
 }  // namespace
 
 Worker::Worker(std::size_t index, const ServerConfig& config,
-               std::shared_ptr<const Application> app, std::shared_ptr<spdlog::logger> log)
+               std::shared_ptr<const Application> app,
+               std::vector<std::shared_ptr<RequestObserver>> observers,
+               std::shared_ptr<spdlog::logger> log)
     : index_(index),
       config_(config),
       limits_(parser_limits(config.limits)),
       io_(1),
-      app_(std::move(app)),
       log_(std::move(log)),
       buffers_(config.pools.buffer_bytes, config.pools.buffers_per_worker),
       exchanges_(config.pools.contexts_per_worker,
@@ -56,9 +57,65 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
   timeouts_[static_cast<std::size_t>(Wait::kParked)] = t.idle;
   timeouts_[static_cast<std::size_t>(Wait::kWrite)] = t.write;
   timeouts_[static_cast<std::size_t>(Wait::kLinger)] = t.linger;
+  observed_ = !observers.empty();
+  versions_.push_back({std::move(app), std::move(observers), 0});
+  current_ = &versions_.back();
+  anchor_ = std::make_shared<WorkerAnchor>();
+  anchor_->worker = this;
+}
+
+void Worker::release_app(AppVersion* version) {
+  if (--version->users != 0 || version == current_) return;
+  for (auto it = versions_.begin(); it != versions_.end(); ++it) {
+    if (&*it == version) {
+      versions_.erase(it);  // the last request using a replaced application finished
+      return;
+    }
+  }
+}
+
+void Worker::post_swap_app(std::shared_ptr<const Application> app,
+                           std::vector<std::shared_ptr<RequestObserver>> observers) {
+  boost::asio::post(io_, [this, app = std::move(app), observers = std::move(observers)]() mutable {
+    observed_ = observed_ || !observers.empty();
+    AppVersion* old = current_;
+    versions_.push_back({std::move(app), std::move(observers), 0});
+    current_ = &versions_.back();
+    // Hold the old version once more and let it go: it is freed now if no request uses it.
+    ++old->users;
+    release_app(old);
+  });
+}
+
+void Worker::post_add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
+  boost::asio::post(io_, [this, acceptor = std::move(acceptor)] {
+    if (draining_) return;
+    acceptor->start();
+    acceptors_.push_back(acceptor);
+  });
+}
+
+void Worker::post_remove_acceptor(boost::asio::ip::tcp::endpoint endpoint) {
+  boost::asio::post(io_, [this, endpoint] {
+    for (auto it = acceptors_.begin(); it != acceptors_.end(); ++it) {
+      if ((*it)->local_endpoint() == endpoint) {
+        (*it)->stop();
+        // Its pending accept completes (aborted) later and still uses it: keep it alive until
+        // the worker ends, then let the destructor drain it.
+        retired_acceptors_.push_back(std::move(*it));
+        acceptors_.erase(it);
+        return;
+      }
+    }
+  });
 }
 
 Worker::~Worker() {
+  {
+    // From here on, Deferreds still held somewhere resume into nothing.
+    std::lock_guard lock(anchor_->mutex);
+    anchor_->worker = nullptr;
+  }
   // Every pending operation lives in memory owned by a connection or an acceptor (their handler
   // slots). Close them all and let the aborted handlers run here, before that memory goes away;
   // otherwise the io_context would destroy the operations after it.
@@ -66,13 +123,15 @@ Worker::~Worker() {
   io_.restart();
   io_.poll();
   acceptors_.clear();
+  retired_acceptors_.clear();
 }
 
-void Worker::add_acceptor(std::unique_ptr<ReuseportAcceptor> acceptor) {
+void Worker::add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
   acceptors_.push_back(std::move(acceptor));
 }
 
 void Worker::run() {
+  publish_pool_stats();
   for (auto& acceptor : acceptors_) acceptor->start();
   schedule_tick();
   io_.run();
@@ -177,7 +236,14 @@ void Worker::on_tick() {
   }
   release_idle_buffers(now);
   expire_deferred(now);
+  publish_pool_stats();
   schedule_tick();
+}
+
+void Worker::publish_pool_stats() {
+  stats_.buffers.publish(buffers_.stats());
+  stats_.exchanges.publish(exchanges_.stats());
+  stats_.connections.publish(connections_->stats());
 }
 
 std::pair<std::uint32_t, std::uint32_t> Worker::begin_deferred(Connection& connection,

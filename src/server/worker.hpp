@@ -5,10 +5,13 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <surge/config.hpp>
@@ -35,8 +38,39 @@ class Connection;
 class OffloadPool;
 class ReuseportAcceptor;
 
+/// An application (routes, middleware) and the observers that go with it, as one worker uses
+/// it. A request binds to the version current when it starts and keeps it to the end, so a
+/// reload never changes the routes or middleware under a request in progress. Worker-local:
+/// `users` is a plain counter.
+struct AppVersion {
+  std::shared_ptr<const Application> app;
+  std::vector<std::shared_ptr<RequestObserver>> observers;
+  std::uint32_t users = 0;
+};
+
+/// What a Deferred holds on to: the worker while it exists. The worker clears the pointer (under
+/// the mutex) before it is destroyed, so a Deferred resumed after the server is gone does
+/// nothing instead of touching freed memory. Taken only by resume/abandon, never per request.
+struct WorkerAnchor {
+  std::mutex mutex;
+  Worker* worker;
+};
+
 /// What a connection waits for; each has its own deadline list and timeout.
 enum class Wait : std::uint8_t { kNone = 0, kHeader, kBody, kIdle, kParked, kWrite, kLinger, kCount };
+
+/// A pool's figures as last published by its worker (its tick copies them here, so the pool
+/// itself stays plain, single-threaded data).
+struct PublishedPool {
+  Gauge capacity;
+  Gauge in_use;
+  Gauge misses;
+  void publish(const PoolStats& s) {
+    capacity.set(static_cast<std::int64_t>(s.capacity));
+    in_use.set(static_cast<std::int64_t>(s.in_use));
+    misses.set(static_cast<std::int64_t>(s.misses));
+  }
+};
 
 /// The worker's counters: written only by the worker thread, read by the exporter.
 struct WorkerStats {
@@ -44,11 +78,15 @@ struct WorkerStats {
   Counter refused;        // over limits.max_connections_per_worker
   Counter accept_errors;  // includes running out of file descriptors
   Gauge open;
+  Gauge in_flight;  // header received, response not yet queued (deferred answers included)
   Counter requests;
   Counter deferred_timeouts;   // asynchronous answers past their deadline (504)
   Counter deferred_abandoned;  // a Deferred dropped without resume (500)
   std::array<Counter, static_cast<std::size_t>(CloseReason::kCount)> closed;
   std::array<Counter, static_cast<std::size_t>(RequestError::kCount)> rejected;
+  PublishedPool buffers;
+  PublishedPool exchanges;
+  PublishedPool connections;
 };
 
 /// Everything a connection needs lives here and is touched only by this worker's thread: pools,
@@ -57,6 +95,7 @@ struct WorkerStats {
 class Worker final {
  public:
   Worker(std::size_t index, const ServerConfig& config, std::shared_ptr<const Application> app,
+         std::vector<std::shared_ptr<RequestObserver>> observers,
          std::shared_ptr<spdlog::logger> log);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -66,7 +105,7 @@ class Worker final {
   boost::asio::io_context& io() { return io_; }
 
   /// Main thread, before run(): takes an acceptor already bound and listening.
-  void add_acceptor(std::unique_ptr<ReuseportAcceptor> acceptor);
+  void add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor);
   /// The worker thread's body: accepts and serves until stopped.
   void run();
 
@@ -79,6 +118,13 @@ class Worker final {
   void post_stop_accepting();
   /// Close every connection now and stop.
   void post_force_close();
+  /// New requests use app (and observers) from now on; requests in progress finish with theirs.
+  void post_swap_app(std::shared_ptr<const Application> app,
+                     std::vector<std::shared_ptr<RequestObserver>> observers);
+  /// Starts accepting on an acceptor bound on another thread (a listener added by a reload).
+  void post_add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor);
+  /// Stops and drops the acceptor listening on endpoint (a listener removed by a reload).
+  void post_remove_acceptor(boost::asio::ip::tcp::endpoint endpoint);
 
   // Worker thread only, for connections and acceptors.
   const ServerConfig& config() const { return config_; }
@@ -87,7 +133,12 @@ class Worker final {
   Exchange* acquire_exchange() { return exchanges_.acquire(); }
   void release_exchange(Exchange* exchange) { exchanges_.release(exchange); }
   const ResponseWriter& writer() const { return writer_; }
-  const Application& app() const { return *app_; }
+  /// The version a request starting now uses; release it when the request is done.
+  AppVersion* acquire_app() {
+    ++current_->users;
+    return current_;
+  }
+  void release_app(AppVersion* version);
   spdlog::logger& log() { return *log_; }
   WorkerStats& stats() { return stats_; }
   /// Responses close their connection (shutdown has begun).
@@ -129,25 +180,25 @@ class Worker final {
   void post_resume(std::uint32_t slot, std::uint32_t generation, std::function<void(Context&)> fill);
   /// Any thread: the Deferred was dropped without an answer.
   void post_abandon(std::uint32_t slot, std::uint32_t generation);
+  const std::shared_ptr<WorkerAnchor>& anchor() const { return anchor_; }
   OffloadPool* offload() const { return offload_; }
   void set_offload(OffloadPool* pool) { offload_ = pool; }
 
-  /// Observers told about every answered request (metrics, access log). Set before run().
-  void set_observers(std::vector<RequestObserver*> observers) { observers_ = std::move(observers); }
-  bool observed() const { return !observers_.empty(); }
-  void notify(const CompletedRequest& request) {
-    for (RequestObserver* observer : observers_) observer->on_request(request);
-  }
+  /// Whether any version has observers (then requests are timed).
+  bool observed() const { return observed_; }
 
   PoolStats buffer_stats() const { return buffers_.stats(); }
   PoolStats exchange_stats() const { return exchanges_.stats(); }
   PoolStats connection_stats() const;
+  /// Any thread (the exporter): the counters.
+  const WorkerStats& published_stats() const { return stats_; }
 
  private:
   void schedule_tick();
   void on_tick();
   void expire(Wait what, Clock::time_point now);
   void release_idle_buffers(Clock::time_point now);
+  void publish_pool_stats();
   void close_idle_connections();
   void close_everything();
   void expire_deferred(Clock::time_point now);
@@ -159,13 +210,16 @@ class Worker final {
   const ServerConfig& config_;
   const ParserLimits limits_;
   boost::asio::io_context io_;
-  std::shared_ptr<const Application> app_;
+  std::list<AppVersion> versions_;  // back() is current; older ones live while requests use them
+  AppVersion* current_ = nullptr;
+  bool observed_ = false;
   std::shared_ptr<spdlog::logger> log_;
 
   SlabPool buffers_;
   RecyclingPool<Exchange> exchanges_;
   std::unique_ptr<ObjectPool<Connection>> connections_;
-  std::vector<std::unique_ptr<ReuseportAcceptor>> acceptors_;
+  std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors_;
+  std::vector<std::shared_ptr<ReuseportAcceptor>> retired_acceptors_;  // stopped by a reload
 
   DateCache date_;
   ResponseWriter writer_;
@@ -188,7 +242,7 @@ class Worker final {
   std::vector<std::uint32_t> free_deferred_;
   std::vector<DeferredDeadline> deferred_deadlines_;  // a min-heap on when
   OffloadPool* offload_ = nullptr;
-  std::vector<RequestObserver*> observers_;
+  std::shared_ptr<WorkerAnchor> anchor_;
 
   WorkerStats stats_;
   std::atomic<Clock::rep> heartbeat_{Clock::now().time_since_epoch().count()};

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -32,6 +33,10 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+std::size_t worker_count(const ServerConfig& config) {
+  return config.threads != 0 ? config.threads : allowed_cpus().size();
+}
+
 WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
                        std::shared_ptr<spdlog::logger> log,
                        std::vector<std::shared_ptr<RequestObserver>> observers)
@@ -43,15 +48,12 @@ WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> a
       drain_timer_(control_),
       shutdown_timer_(control_),
       control_tick_(control_) {
-  std::size_t threads = config_.threads != 0 ? config_.threads : allowed_cpus().size();
+  const std::size_t threads = worker_count(config_);
   app_->attach(threads);
   offload_ = std::make_unique<OffloadPool>(config_.offload.threads, config_.offload.queue);
-  std::vector<RequestObserver*> shared_observers;
-  for (const auto& observer : observers_) shared_observers.push_back(observer.get());
   for (std::size_t i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, config_, app_, log_));
+    workers_.push_back(std::make_unique<Worker>(i, config_, app_, observers_, log_));
     workers_.back()->set_offload(offload_.get());
-    workers_.back()->set_observers(shared_observers);
   }
 }
 
@@ -66,22 +68,92 @@ WorkerPool::~WorkerPool() {
   workers_.clear();
 }
 
+namespace {
+
+boost::asio::ip::tcp::endpoint to_endpoint(const std::string& text) {
+  std::string error;
+  auto address = parse_listen_address(text, error);
+  if (!address) throw std::invalid_argument("invalid listen address \"" + text + "\": " + error);
+  return {boost::asio::ip::make_address(address->ip), address->port};
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<ReuseportAcceptor>> WorkerPool::bind_everywhere(
+    boost::asio::ip::tcp::endpoint& endpoint) {
+  ReuseportAcceptor::check_not_in_use(endpoint);
+  std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors;
+  for (auto& worker : workers_) {
+    acceptors.push_back(std::make_shared<ReuseportAcceptor>(*worker, endpoint, config_.backlog));
+    // Port 0: the first worker's bind picks the port, every other worker joins it.
+    endpoint = acceptors.back()->local_endpoint();
+  }
+  return acceptors;
+}
+
 void WorkerPool::bind_all() {
   for (const std::string& text : config_.listen) {
-    std::string error;
-    auto address = parse_listen_address(text, error);
-    if (!address) throw std::invalid_argument("invalid listen address \"" + text + "\": " + error);
-    boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address(address->ip),
-                                            address->port);
-    ReuseportAcceptor::check_not_in_use(endpoint);
-    for (auto& worker : workers_) {
-      auto acceptor = std::make_unique<ReuseportAcceptor>(*worker, endpoint, config_.backlog);
-      // Port 0: the first worker's bind picks the port, every other worker joins it.
-      endpoint = acceptor->local_endpoint();
-      worker->add_acceptor(std::move(acceptor));
-    }
+    boost::asio::ip::tcp::endpoint endpoint = to_endpoint(text);
+    auto acceptors = bind_everywhere(endpoint);
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->add_acceptor(acceptors[i]);
     endpoints_.push_back(endpoint);
   }
+}
+
+void WorkerPool::update_listeners(const std::vector<std::string>& listen) {
+  std::vector<boost::asio::ip::tcp::endpoint> wanted;
+  for (const std::string& text : listen) wanted.push_back(to_endpoint(text));
+  const std::vector<boost::asio::ip::tcp::endpoint> current = local_endpoints();
+  auto listening = [&](const boost::asio::ip::tcp::endpoint& e) {
+    for (const auto& c : current) {
+      // A configured port 0 matches any port already bound on that address.
+      if (c.address() == e.address() && (e.port() == 0 || c.port() == e.port())) return true;
+    }
+    return false;
+  };
+  // Bind everything new first (all or nothing), then start it, then stop what went away.
+  std::vector<std::pair<boost::asio::ip::tcp::endpoint, std::vector<std::shared_ptr<ReuseportAcceptor>>>> added;
+  for (auto endpoint : wanted) {
+    if (listening(endpoint)) continue;
+    auto acceptors = bind_everywhere(endpoint);
+    added.emplace_back(endpoint, std::move(acceptors));
+  }
+  std::vector<boost::asio::ip::tcp::endpoint> kept;
+  for (const auto& c : current) {
+    bool still = false;
+    for (const auto& e : wanted) still = still || (c.address() == e.address() && (e.port() == 0 || c.port() == e.port()));
+    if (still) kept.push_back(c);
+  }
+  for (auto& [endpoint, acceptors] : added) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->post_add_acceptor(acceptors[i]);
+    kept.push_back(endpoint);
+    log_->info("now listening on {}:{}", endpoint.address().to_string(), endpoint.port());
+  }
+  for (const auto& c : current) {
+    if (std::find(kept.begin(), kept.end(), c) != kept.end()) continue;
+    for (auto& worker : workers_) worker->post_remove_acceptor(c);
+    log_->info("no longer listening on {}:{}", c.address().to_string(), c.port());
+  }
+  std::lock_guard lock(mutex_);
+  endpoints_ = std::move(kept);
+}
+
+std::vector<boost::asio::ip::tcp::endpoint> WorkerPool::local_endpoints() const {
+  std::lock_guard lock(mutex_);
+  return endpoints_;
+}
+
+std::shared_ptr<const Application> WorkerPool::app() const {
+  std::lock_guard lock(mutex_);
+  return app_;
+}
+
+void WorkerPool::swap_app(std::shared_ptr<const Application> app,
+                          std::vector<std::shared_ptr<RequestObserver>> observers) {
+  app->attach(workers_.size());
+  for (auto& worker : workers_) worker->post_swap_app(app, observers);
+  std::lock_guard lock(mutex_);
+  app_ = std::move(app);
 }
 
 void WorkerPool::start() {
@@ -107,8 +179,6 @@ void WorkerPool::run_worker(std::size_t index, int cpu) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  std::string name = "surge-w" + std::to_string(index);
-  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   if (cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -117,6 +187,9 @@ void WorkerPool::run_worker(std::size_t index, int cpu) {
       log_->warn("worker {}: cannot pin to CPU {}", index, cpu);
     }
   }
+  // Named once set up, so a thread called surge-w<i> is already where it will run.
+  std::string name = "surge-w" + std::to_string(index);
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   workers_[index]->run();
 }
 
@@ -127,7 +200,7 @@ void WorkerPool::schedule_control_tick() {
   control_tick_.async_wait([this](const boost::system::error_code& ec) {
     // cancel() cannot stop a tick whose handler was already queued: the flag does.
     if (ec || control_stopping_) return;
-    app_->control_tick(std::chrono::steady_clock::now());
+    app()->control_tick(std::chrono::steady_clock::now());
     schedule_control_tick();
   });
 }
@@ -168,6 +241,8 @@ void WorkerPool::shutdown() {
     });
   });
 }
+
+std::size_t WorkerPool::offload_queue_depth() const { return offload_->queued(); }
 
 bool WorkerPool::all_alive(std::chrono::milliseconds max_age) const {
   for (const auto& worker : workers_) {

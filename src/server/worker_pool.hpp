@@ -22,6 +22,7 @@ namespace surge::detail {
 
 class Application;
 class OffloadPool;
+class ReuseportAcceptor;
 class RequestObserver;
 class Worker;
 
@@ -42,14 +43,28 @@ class WorkerPool final {
   void shutdown();
   void stop();
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
-  const std::vector<boost::asio::ip::tcp::endpoint>& local_endpoints() const { return endpoints_; }
+  std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
   const ServerConfig& config() const { return config_; }
   std::size_t size() const { return workers_.size(); }
   bool all_alive(std::chrono::milliseconds max_age) const;
+  std::size_t offload_queue_depth() const;
+  /// The current application (the last one swapped in).
+  std::shared_ptr<const Application> app() const;
+
+  /// Reload: new requests use app and observers; requests in progress finish with the ones they
+  /// started with. Any thread.
+  void swap_app(std::shared_ptr<const Application> app,
+                std::vector<std::shared_ptr<RequestObserver>> observers);
+  /// Reload: listens on every address of `listen` not yet listened on (in every worker) before
+  /// it stops listening on the addresses no longer in it, so no connection is refused in
+  /// between. Throws like start() if an address cannot be bound; then nothing changed.
+  void update_listeners(const std::vector<std::string>& listen);
   Worker& worker(std::size_t i) { return *workers_[i]; }
 
  private:
   void bind_all();
+  /// Binds endpoint in every worker; returns the acceptors and the resolved endpoint.
+  std::vector<std::shared_ptr<ReuseportAcceptor>> bind_everywhere(boost::asio::ip::tcp::endpoint& endpoint);
   void run_worker(std::size_t index, int cpu);
   void schedule_control_tick();
 
@@ -60,7 +75,8 @@ class WorkerPool final {
   std::unique_ptr<OffloadPool> offload_;  // destroyed after the workers (declared before them)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
-  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;  // guarded by mutex_ after start()
+  mutable std::mutex mutex_;  // app_, endpoints_: the control, reload and exporter threads
 
   boost::asio::io_context control_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> control_work_;
@@ -78,5 +94,8 @@ class WorkerPool final {
 
 /// CPUs this process may run on (sched_getaffinity), in increasing order.
 std::vector<int> allowed_cpus();
+
+/// The number of workers a configuration gives (threads, or one per allowed CPU).
+std::size_t worker_count(const ServerConfig& config);
 
 }  // namespace surge::detail

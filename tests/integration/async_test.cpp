@@ -190,6 +190,24 @@ TEST_F(Async, ShutdownWaitsForADeferredAnswer) {
   server.server().wait();
 }
 
+TEST_F(Async, ADeferredThatOutlivesTheServerResumesIntoNothing) {
+  std::shared_ptr<Deferred> kept;
+  {
+    Router r;
+    r.get("/keep", [&kept](Context& ctx) { kept = std::make_shared<Deferred>(ctx.defer()); });
+    ServerConfig c = config();
+    c.shutdown.timeout = 50ms;
+    TestServer server(c, r);
+    RawClient client(server.port());
+    ASSERT_TRUE(client.send(get("/keep")));
+    for (int i = 0; i < 200 && !kept; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(kept);
+    server.server().shutdown();
+  }  // the server is gone; the Deferred is not
+  EXPECT_TRUE(kept->resume([](Context& ctx) { ctx.text(200, "nobody is listening"); }));
+  kept.reset();  // and dropping one after the server is gone is harmless too
+}
+
 TEST_F(Async, TheShutdownTimeoutForceClosesADeferredRequest) {
   ServerConfig c = config();
   c.shutdown.drain_delay = 0ms;

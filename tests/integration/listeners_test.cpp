@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
@@ -115,6 +116,10 @@ TEST(Listeners, PinnedWorkersRunOnOneCpuEach) {
   TestServer server(config);
   ASSERT_TRUE(fetch(server.port(), get("/plaintext")));  // the workers run
   std::set<std::string> affinities = worker_affinities();
+  for (int i = 0; i < 200 && affinities.size() < 2; ++i) {  // the second one may still be starting
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    affinities = worker_affinities();
+  }
   ASSERT_EQ(affinities.size(), 2u);  // two workers, two different single CPUs
   for (const std::string& cpus : affinities) {
     EXPECT_EQ(cpus.find_first_of(",-"), std::string::npos) << cpus;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,10 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& args,
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv_storage{surged_path()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  // Tests run in parallel: unless a test chooses, the exporter takes an ephemeral port too.
+  if (std::find(args.begin(), args.end(), "--metrics-listen") == args.end()) {
+    argv_storage.insert(argv_storage.end(), {"--metrics-listen", "127.0.0.1:0"});
+  }
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);

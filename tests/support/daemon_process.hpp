@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 std::string surged_path();
 
 /// Starts surged with args (and extra "NAME=value" environment entries), stdout and stderr
-/// captured. The destructor kills it if it still runs.
+/// captured; unless args choose one, with --metrics-listen 127.0.0.1:0 so parallel tests do not
+/// share the exporter's port. The destructor kills it if it still runs.
 class DaemonProcess {
  public:
   explicit DaemonProcess(const std::vector<std::string>& args,

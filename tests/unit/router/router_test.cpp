@@ -16,8 +16,10 @@ using test::FakeExchange;
 using test::request;
 
 // Routes and answers one request through the frozen router, as a connection does.
+// The frozen application is kept: the exchange's route pattern points into it.
 struct Served {
   detail::RequestError error;
+  std::shared_ptr<const detail::Application> app;
   std::unique_ptr<FakeExchange> ex;
 };
 
@@ -26,7 +28,7 @@ Served serve(const Router& router, const std::string& raw) {
   auto ex = std::make_unique<FakeExchange>(raw);
   detail::RequestError error = app->on_header(ex->exchange());
   if (error == detail::RequestError::kNone) app->handle(ex->exchange());
-  return {error, std::move(ex)};
+  return {error, std::move(app), std::move(ex)};
 }
 
 Handler says(std::string text) {

@@ -1,0 +1,89 @@
+#include "server/server_metrics.hpp"
+
+#include <array>
+#include <string>
+
+#include "server/offload_pool.hpp"
+#include "server/worker.hpp"
+#include "server/worker_pool.hpp"
+
+namespace surge::detail {
+namespace {
+
+void pool_metrics(MetricSink& sink, std::string_view pool, double capacity, double in_use,
+                  double misses) {
+  sink.gauge("surge_pool_capacity", "Objects a per-worker pool holds before falling back to the heap, summed over workers.",
+             {{"pool", pool}}, capacity);
+  sink.gauge("surge_pool_in_use", "Objects handed out by the pools, summed over workers.", {{"pool", pool}}, in_use);
+  sink.counter("surge_pool_misses_total", "Allocations served by the heap because a pool was exhausted.",
+               {{"pool", pool}}, misses);
+}
+
+}  // namespace
+
+void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
+  double open = 0, in_flight = 0, accepted = 0, refused = 0, accept_errors = 0;
+  double deferred_timeouts = 0, deferred_abandoned = 0;
+  std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
+  std::array<double, static_cast<std::size_t>(RequestError::kCount)> rejected{};
+  struct PoolTotals {
+    double capacity = 0, in_use = 0, misses = 0;
+    void add(const PublishedPool& p) {
+      capacity += static_cast<double>(p.capacity.value());
+      in_use += static_cast<double>(p.in_use.value());
+      misses += static_cast<double>(p.misses.value());
+    }
+  } buffers, exchanges, connections;
+
+  for (std::size_t w = 0; w < pool.size(); ++w) {
+    const WorkerStats& s = pool.worker(w).published_stats();
+    open += static_cast<double>(s.open.value());
+    in_flight += static_cast<double>(s.in_flight.value());
+    accepted += static_cast<double>(s.accepted.value());
+    refused += static_cast<double>(s.refused.value());
+    accept_errors += static_cast<double>(s.accept_errors.value());
+    deferred_timeouts += static_cast<double>(s.deferred_timeouts.value());
+    deferred_abandoned += static_cast<double>(s.deferred_abandoned.value());
+    for (std::size_t r = 0; r < closed.size(); ++r) closed[r] += static_cast<double>(s.closed[r].value());
+    for (std::size_t e = 0; e < rejected.size(); ++e) rejected[e] += static_cast<double>(s.rejected[e].value());
+    buffers.add(s.buffers);
+    exchanges.add(s.exchanges);
+    connections.add(s.connections);
+    const std::string worker = std::to_string(w);
+    sink.counter("surge_worker_requests_total",
+                 "Requests answered by each worker (how evenly SO_REUSEPORT spreads the load).",
+                 {{"worker", worker}}, static_cast<double>(s.requests.value()));
+  }
+
+  sink.gauge("surge_connections_open", "Open client connections.", {}, open);
+  sink.counter("surge_connections_accepted_total", "Connections accepted.", {}, accepted);
+  sink.counter("surge_connections_refused_total",
+               "Connections answered 503 and closed because a worker had limits.max_connections_per_worker.",
+               {}, refused);
+  sink.counter("surge_accept_errors_total", "Failed accepts, running out of descriptors included.", {}, accept_errors);
+  for (std::size_t r = 0; r < closed.size(); ++r) {
+    sink.counter("surge_connections_closed_total", "Connections closed, by reason.",
+                 {{"reason", to_string(static_cast<CloseReason>(r))}}, closed[r]);
+  }
+  for (std::size_t e = 1; e < rejected.size(); ++e) {  // 0 is kNone
+    const RequestErrorInfo& i = info(static_cast<RequestError>(e));
+    const std::string code = std::to_string(i.status);
+    sink.counter("surge_requests_rejected_total",
+                 "Requests the engine refused before any handler (parse errors, limits), by kind.",
+                 {{"reason", i.kind}, {"code", code}}, rejected[e]);
+  }
+  sink.gauge("http_requests_in_flight", "Requests whose header was read and whose response is not yet queued.",
+             {}, in_flight);
+  sink.counter("surge_deferred_timeouts_total", "Asynchronous answers past their deadline (answered 504).", {},
+               deferred_timeouts);
+  sink.counter("surge_deferred_abandoned_total", "Deferred answers dropped without being resumed (answered 500).",
+               {}, deferred_abandoned);
+  sink.gauge("surge_offload_queue_depth", "Jobs waiting for an offload thread.", {},
+             static_cast<double>(pool.offload_queue_depth()));
+  sink.gauge("surge_workers", "Worker threads.", {}, static_cast<double>(pool.size()));
+  pool_metrics(sink, "buffers", buffers.capacity, buffers.in_use, buffers.misses);
+  pool_metrics(sink, "contexts", exchanges.capacity, exchanges.in_use, exchanges.misses);
+  pool_metrics(sink, "connections", connections.capacity, connections.in_use, connections.misses);
+}
+
+}  // namespace surge::detail

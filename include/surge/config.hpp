@@ -95,6 +95,11 @@ struct ServerConfig {
   /// Addresses to listen on ("0.0.0.0:8080", "[::]:8080", "127.0.0.1:0" for an ephemeral port).
   /// Every worker listens on each with SO_REUSEPORT. Default {"0.0.0.0:8080"}.
   std::vector<std::string> listen{"0.0.0.0:8080"};
+  /// Listening sockets inherited from a service manager (systemd socket activation). When not
+  /// empty they are used instead of `listen`: every worker accepts on each (its own dup of the
+  /// descriptor), and the socket outlives the process, so a restart refuses no connection. The
+  /// server does not close these descriptors. Default: none.
+  std::vector<int> inherited_listeners;
   /// Worker threads (one io_context and one acceptor per listen address each). 0: the number of
   /// CPUs this process may run on. Default 0.
   unsigned threads = 0;

@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "daemon/cli.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/service.hpp"
+#include "daemon/socket_activation.hpp"
 #include "daemon/systemd_notify.hpp"
 
 namespace surge::detail {
@@ -146,6 +148,20 @@ int run_daemon(int argc, const char* const* argv) {
     std::cerr << "surged: " << e.what() << "\n";
     return 1;
   }
+  // Socket activation: the service manager's listening sockets replace "listen".
+  auto inherited = inherited_sockets_from_environment(error);
+  if (!inherited) {
+    std::cerr << "surged: socket activation: " << error << "\n";
+    return 1;
+  }
+  for (const InheritedSocket& socket : *inherited) {
+    if (socket.family != AF_INET && socket.family != AF_INET6) {
+      std::cerr << "surged: socket activation: " << socket.local_address
+                << " is not a TCP socket (surged serves TCP only)\n";
+      return 1;
+    }
+    config.server.inherited_listeners.push_back(socket.fd);
+  }
   // Before any thread exists (the logger's too), so every thread inherits the mask and signals
   // reach the signal loop only.
   const sigset_t signals = handled_signals();
@@ -153,6 +169,10 @@ int run_daemon(int argc, const char* const* argv) {
   ::signal(SIGPIPE, SIG_IGN);
   DaemonLogger logger = make_daemon_logger(config.log.level);
   raise_file_limit(*logger.log);
+  if (!inherited->empty()) {
+    logger.log->info("socket activation: serving {} inherited socket{}, not the configured addresses",
+                     inherited->size(), inherited->size() == 1 ? "" : "s");
+  }
   {
     Service service(*options, source, readiness, logger);
     if (!service.start(std::move(config))) return 1;

@@ -5,6 +5,10 @@
 #include <boost/asio/socket_base.hpp>
 #include <spdlog/logger.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <system_error>
 
 #include "server/connection.hpp"
@@ -65,6 +69,27 @@ ReuseportAcceptor::ReuseportAcceptor(Worker& worker, const asio::ip::tcp::endpoi
   if (ec) fail(ec, "configure");
   endpoint_ = acceptor_.local_endpoint(ec);
   if (ec) fail(ec, "read the address of");
+}
+
+ReuseportAcceptor::ReuseportAcceptor(Worker& worker, int inherited_fd)
+    : worker_(worker), acceptor_(worker.io().get_executor()), pause_(worker.io()) {
+  int fd = ::fcntl(inherited_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot use inherited socket " + std::to_string(inherited_fd));
+  }
+  sockaddr_storage address{};
+  socklen_t size = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  const auto protocol = address.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+  error_code ec;
+  acceptor_.assign(protocol, fd, ec);
+  if (!ec) acceptor_.non_blocking(true, ec);
+  if (!ec) endpoint_ = acceptor_.local_endpoint(ec);
+  if (ec) {
+    ::close(fd);
+    throw std::system_error(ec, "cannot use inherited socket " + std::to_string(inherited_fd));
+  }
 }
 
 ReuseportAcceptor::~ReuseportAcceptor() {

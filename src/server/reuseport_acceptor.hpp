@@ -30,6 +30,9 @@ class ReuseportAcceptor final {
   /// Opens, binds and listens (main thread, before the worker runs). Throws std::system_error
   /// whose message names the address.
   ReuseportAcceptor(Worker& worker, const boost::asio::ip::tcp::endpoint& endpoint, int backlog);
+  /// Adopts a listening socket inherited from a service manager: accepts on a dup of `fd` (the
+  /// workers share the socket's queue; `fd` itself stays open). Throws std::system_error.
+  ReuseportAcceptor(Worker& worker, int inherited_fd);
   ~ReuseportAcceptor();
 
   /// The address it is bound to (port 0 resolved), even after stop().

@@ -106,6 +106,7 @@ class Worker final {
 
   /// Main thread, before run(): takes an acceptor already bound and listening.
   void add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor);
+  const std::vector<std::shared_ptr<ReuseportAcceptor>>& acceptors() const { return acceptors_; }
   /// The worker thread's body: accepts and serves until stopped.
   void run();
 

@@ -92,6 +92,13 @@ std::vector<std::shared_ptr<ReuseportAcceptor>> WorkerPool::bind_everywhere(
 }
 
 void WorkerPool::bind_all() {
+  if (!config_.inherited_listeners.empty()) {
+    for (int fd : config_.inherited_listeners) {
+      for (auto& worker : workers_) worker->add_acceptor(std::make_shared<ReuseportAcceptor>(*worker, fd));
+      endpoints_.push_back(workers_.front()->acceptors().back()->local_endpoint());
+    }
+    return;
+  }
   for (const std::string& text : config_.listen) {
     boost::asio::ip::tcp::endpoint endpoint = to_endpoint(text);
     auto acceptors = bind_everywhere(endpoint);
@@ -101,6 +108,11 @@ void WorkerPool::bind_all() {
 }
 
 void WorkerPool::update_listeners(const std::vector<std::string>& listen) {
+  if (!config_.inherited_listeners.empty()) {
+    // The service manager owns the listening sockets: their addresses change with its unit.
+    log_->warn("reload: listening on inherited sockets; the \"listen\" setting does not apply");
+    return;
+  }
   std::vector<boost::asio::ip::tcp::endpoint> wanted;
   for (const std::string& text : listen) wanted.push_back(to_endpoint(text));
   const std::vector<boost::asio::ip::tcp::endpoint> current = local_endpoints();

@@ -1,5 +1,7 @@
 // The surged binary as an operator meets it: command line, configuration errors, start-up
 // errors, the default endpoints, signals, and the systemd notify protocol.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -166,6 +168,36 @@ TEST(Daemon, ReadsConfigSurgeJsonFromTheWorkingDirectoryByDefault) {
   auto port = daemon.wait_listening();
   ASSERT_TRUE(port) << daemon.output();
   EXPECT_EQ(fetch(*port, get("/plaintext"))->header("Server"), "from-file");
+}
+
+TEST(Daemon, ServesASocketInheritedFromTheServiceManager) {
+  // What systemd's socket activation does: the listening socket exists before surged starts.
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 64), 0);
+  socklen_t size = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &size);
+  const std::uint16_t port = ntohs(addr.sin_port);
+  {
+    DaemonProcess daemon({"--threads", "2"}, {}, "", listener);
+    ASSERT_TRUE(daemon.wait_output("inherited socket")) << daemon.output();
+    ASSERT_TRUE(daemon.wait_listening()) << daemon.output();
+    for (int i = 0; i < 4; ++i) {
+      auto r = fetch(port, get("/plaintext"));
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+    }
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(), 0);
+  }
+  // The socket outlived the process: a connection made now waits in its queue (for the next
+  // instance) instead of being refused.
+  RawClient queued(port);
+  EXPECT_TRUE(queued.send(get("/plaintext")));
+  ::close(listener);
 }
 
 // A unix datagram socket standing in for systemd's notify socket.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,7 +26,7 @@ std::string surged_path() {
 
 DaemonProcess::DaemonProcess(const std::vector<std::string>& args,
                              const std::vector<std::string>& environment,
-                             const std::string& working_directory) {
+                             const std::string& working_directory, int inherited_listener) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv_storage{surged_path()};
@@ -50,6 +51,16 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& args,
     ::signal(SIGPIPE, SIG_DFL);
     if (!working_directory.empty() && ::chdir(working_directory.c_str()) != 0) ::_exit(126);
     for (auto& e : env_storage) ::putenv(e.data());
+    if (inherited_listener >= 0) {
+      // Socket activation: fd 3, for this process (the pid survives exec).
+      if (inherited_listener != 3 && ::dup2(inherited_listener, 3) < 0) ::_exit(125);
+      ::fcntl(3, F_SETFD, 0);
+      static char fds[] = "LISTEN_FDS=1";
+      static char pid[32];
+      std::snprintf(pid, sizeof(pid), "LISTEN_PID=%d", ::getpid());
+      ::putenv(fds);
+      ::putenv(pid);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -22,9 +22,11 @@ std::string surged_path();
 /// share the exporter's port. The destructor kills it if it still runs.
 class DaemonProcess {
  public:
+  /// inherited_listener >= 0: the child gets it as fd 3 with LISTEN_FDS=1 and LISTEN_PID set to
+  /// its own pid, as systemd's socket activation does.
   explicit DaemonProcess(const std::vector<std::string>& args,
                          const std::vector<std::string>& environment = {},
-                         const std::string& working_directory = "");
+                         const std::string& working_directory = "", int inherited_listener = -1);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;

@@ -1,6 +1,7 @@
 #include "memory/slab_pool.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <new>
 
@@ -13,10 +14,16 @@ std::size_t round_up(std::size_t n) { return (n + kAlignment - 1) / kAlignment *
 
 }  // namespace
 
-SlabPool::SlabPool(std::size_t block_size, std::size_t capacity)
+SlabPool::SlabPool(std::size_t block_size, std::size_t capacity, std::size_t keep_warm)
     : block_size_(round_up(block_size < sizeof(FreeBlock) ? sizeof(FreeBlock) : block_size)),
       capacity_(capacity) {
   if (capacity_ == 0) return;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  if (keep_warm > 0 && block_size_ % page == 0) {
+    keep_warm_ = keep_warm;
+    // Reserved up front: deallocate() must not allocate.
+    trimmed_.reserve(capacity_ > keep_warm_ ? capacity_ - keep_warm_ : 0);
+  }
   // MAP_NORESERVE: the range is address space only; a block costs memory once it is touched.
   void* range = ::mmap(nullptr, capacity_ * block_size_, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -33,7 +40,14 @@ void* SlabPool::allocate() {
   if (free_ != nullptr) {
     FreeBlock* block = free_;
     free_ = block->next;
+    --free_count_;
+    if (free_count_ < min_free_) min_free_ = free_count_;
     return block;
+  }
+  if (!trimmed_.empty()) {
+    const std::uint32_t index = trimmed_.back();
+    trimmed_.pop_back();
+    return base_ + block_size_ * index;
   }
   if (never_used_ < capacity_) return base_ + block_size_ * never_used_++;
   ++misses_;
@@ -43,12 +57,30 @@ void* SlabPool::allocate() {
 void SlabPool::deallocate(void* block) noexcept {
   --in_use_;
   if (owns(block)) {
+    ++free_count_;
     auto* free_block = static_cast<FreeBlock*>(block);
     free_block->next = free_;
     free_ = free_block;
     return;
   }
   ::operator delete(block, std::align_val_t{kAlignment});
+}
+
+// The blocks counted by min_free_ stayed free the whole time since the last trim: those are the
+// idle ones (which of the free blocks they are does not matter, only how many).
+std::size_t SlabPool::trim() noexcept {
+  std::size_t excess = keep_warm_ != 0 && min_free_ > keep_warm_ ? min_free_ - keep_warm_ : 0;
+  std::size_t done = 0;
+  for (; done < excess && free_ != nullptr; ++done) {
+    FreeBlock* block = free_;
+    FreeBlock* next = block->next;
+    if (::madvise(block, block_size_, MADV_DONTNEED) != 0) break;
+    free_ = next;
+    --free_count_;
+    trimmed_.push_back(static_cast<std::uint32_t>((reinterpret_cast<std::byte*>(block) - base_) / block_size_));
+  }
+  min_free_ = free_count_;
+  return done;
 }
 
 }  // namespace surge::detail

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace surge::detail {
 
@@ -18,13 +19,22 @@ struct PoolStats {
 /// committed by the kernel only when first touched, so a large capacity costs address space, not
 /// resident memory. Released blocks go to a LIFO free list, so the warmest block is reused first.
 ///
+/// A pool of page-sized blocks (I/O buffers) can also give memory back: trim(), called now and
+/// then (the worker's tick), returns the free blocks that stayed unused since the previous call
+/// to the kernel (madvise(MADV_DONTNEED)), beyond `keep_warm` of them, and keeps them as address
+/// space only. After a burst of connections that go idle, resident memory falls back to what the
+/// connections in use need, while blocks in steady use are never trimmed; the next use of a
+/// trimmed block costs one page fault.
+///
 /// Not thread-safe by design: a pool belongs to one worker, which is the only thread that
 /// allocates from it and releases to it. allocate() never fails: when the pool is exhausted it
 /// takes the block from the heap and counts a miss; deallocate() recognises such blocks by address.
 class SlabPool final {
  public:
   /// block_size is rounded up to 16 bytes. Throws std::bad_alloc if the range cannot be reserved.
-  SlabPool(std::size_t block_size, std::size_t capacity);
+  /// keep_warm: free blocks kept resident (0: all); used only when block_size is a multiple of
+  /// the page size.
+  SlabPool(std::size_t block_size, std::size_t capacity, std::size_t keep_warm = 0);
   ~SlabPool();
   SlabPool(const SlabPool&) = delete;
   SlabPool& operator=(const SlabPool&) = delete;
@@ -34,6 +44,10 @@ class SlabPool final {
 
   std::size_t block_size() const { return block_size_; }
   PoolStats stats() const { return {capacity_, in_use_, misses_}; }
+  /// Gives back the free blocks unused since the last call, beyond keep_warm. Returns how many.
+  std::size_t trim() noexcept;
+  /// Free blocks whose memory went back to the kernel.
+  std::size_t trimmed() const { return trimmed_.size(); }
   bool owns(const void* block) const {
     auto* p = static_cast<const std::byte*>(block);
     return p >= base_ && p < base_ + capacity_ * block_size_;
@@ -48,7 +62,11 @@ class SlabPool final {
   std::size_t capacity_;
   std::byte* base_ = nullptr;
   std::size_t never_used_ = 0;  // blocks [never_used_, capacity_) were never handed out
-  FreeBlock* free_ = nullptr;
+  FreeBlock* free_ = nullptr;   // resident free blocks, linked through their first bytes
+  std::size_t free_count_ = 0;
+  std::size_t min_free_ = 0;    // fewest resident free blocks since the last trim()
+  std::size_t keep_warm_ = 0;   // 0: never trim
+  std::vector<std::uint32_t> trimmed_;  // indices of free blocks given back to the kernel
   std::size_t in_use_ = 0;
   std::uint64_t misses_ = 0;
 };

@@ -366,7 +366,9 @@ bool Connection::write_out() {
     close(errno == EPIPE || errno == ECONNRESET ? CloseReason::kClient : CloseReason::kError);
     return false;
   }
-  out_.clear();
+  // Everything is written: the buffer goes back to the pool (the next response takes the warmest
+  // free one), so a connection between requests holds its read buffer only.
+  out_.release();
   out_pos_ = 0;
   queued_ = 0;
   return file_.fd < 0 || send_file();

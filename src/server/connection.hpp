@@ -14,6 +14,7 @@
 #include "http/exchange.hpp"
 #include "http/request_error.hpp"
 #include "memory/byte_buffer.hpp"
+#include "server/accepted_socket.hpp"
 #include "server/close_reason.hpp"
 #include "server/deadline_list.hpp"
 #include "server/handler_slot.hpp"
@@ -35,8 +36,7 @@ enum class Wait : std::uint8_t;
 /// pools.release_idle_after it gives its buffers back and waits for readability without a buffer.
 class Connection final : public DeadlineHook {
  public:
-  using Socket =
-      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+  using Socket = AcceptedSocket;
 
   explicit Connection(Worker& worker);
   ~Connection();

@@ -92,9 +92,7 @@ ReuseportAcceptor::ReuseportAcceptor(Worker& worker, int inherited_fd)
   }
 }
 
-ReuseportAcceptor::~ReuseportAcceptor() {
-  if (next_ != nullptr) worker_.destroy(next_);
-}
+ReuseportAcceptor::~ReuseportAcceptor() = default;
 
 void ReuseportAcceptor::start() { accept_next(); }
 
@@ -105,35 +103,43 @@ void ReuseportAcceptor::stop() {
   pause_.cancel();
 }
 
+// Waiting for readiness rather than async_accept: Asio's accept would be a speculative accept(2)
+// that fails with EAGAIN each time the queue was just emptied, and a socket without
+// SOCK_NONBLOCK that needs an ioctl later.
 void ReuseportAcceptor::accept_next() {
   if (stopped_) return;
-  next_ = worker_.new_connection();
-  acceptor_.async_accept(next_->socket(), peer_,
-                         asio::bind_allocator(SlotAllocator<void>(slot_),
-                                              [this](const error_code& ec) { on_accept(ec); }));
+  acceptor_.async_wait(Acceptor::wait_read,
+                       asio::bind_allocator(SlotAllocator<void>(slot_),
+                                            [this](const error_code& ec) { on_acceptable(ec); }));
 }
 
-void ReuseportAcceptor::on_accept(const error_code& ec) {
-  Connection* accepted = next_;
-  next_ = nullptr;
+void ReuseportAcceptor::on_acceptable(const error_code& ec) {
   if (ec) {
-    worker_.destroy(accepted);
     if (handle_error(ec)) accept_next();
     return;
   }
-  serve(accepted);
   for (int i = 0; i < kAcceptBatch && !stopped_; ++i) {
+    socklen_t size = static_cast<socklen_t>(peer_.capacity());
+    const int fd = ::accept4(acceptor_.native_handle(), peer_.data(), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) continue;
+      if (!handle_error(error_code(errno, boost::system::system_category()))) return;
+      continue;
+    }
+    peer_.resize(size);
     Connection* connection = worker_.new_connection();
-    error_code accept_ec;
-    acceptor_.accept(connection->socket(), peer_, accept_ec);
-    if (accept_ec) {
+    error_code adopt_ec;
+    connection->socket().adopt(endpoint_.protocol(), fd, adopt_ec);
+    if (adopt_ec) {
       worker_.destroy(connection);
-      if (accept_ec == asio::error::would_block || accept_ec == asio::error::try_again) break;
-      if (!handle_error(accept_ec)) return;
+      if (!handle_error(adopt_ec)) return;
       continue;
     }
     serve(connection);
   }
+  // After a full batch the queue may still hold connections: the wait reports them at once
+  // (EPOLL_CTL_MOD re-arms an edge-triggered descriptor that is ready).
   accept_next();
 }
 

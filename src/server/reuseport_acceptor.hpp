@@ -14,7 +14,8 @@ class Worker;
 
 /// Every worker binds its own socket to the same address with SO_REUSEPORT; the kernel spreads
 /// incoming connections across them, and a connection stays on the worker that accepted it. After
-/// each readiness notification it accepts until the queue is empty (no wake-up per connection).
+/// each readiness notification it accepts with accept4(2) until the queue is empty (no wake-up per
+/// connection, no FIONBIO ioctl per connection).
 /// Running out of file descriptors pauses accepting briefly instead of spinning.
 class ReuseportAcceptor final {
  public:
@@ -45,7 +46,7 @@ class ReuseportAcceptor final {
 
  private:
   void accept_next();
-  void on_accept(const boost::system::error_code& ec);
+  void on_acceptable(const boost::system::error_code& ec);
   void serve(Connection* connection);
   bool handle_error(const boost::system::error_code& ec);
 
@@ -54,7 +55,6 @@ class ReuseportAcceptor final {
   boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::steady_timer pause_;
   boost::asio::ip::tcp::endpoint peer_;
-  Connection* next_ = nullptr;  // the connection the pending accept fills
   HandlerSlot slot_;
   bool stopped_ = false;
 };

@@ -217,6 +217,7 @@ class Worker final {
   std::shared_ptr<spdlog::logger> log_;
 
   SlabPool buffers_;
+  Clock::time_point next_buffer_trim_{};
   RecyclingPool<Exchange> exchanges_;
   std::unique_ptr<ObjectPool<Connection>> connections_;
   std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors_;

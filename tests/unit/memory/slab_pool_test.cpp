@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -52,6 +56,74 @@ TEST(SlabPool, FallsBackToTheHeapWhenExhaustedAndCountsMisses) {
   EXPECT_TRUE(pool.owns(d));
   EXPECT_EQ(pool.stats().misses, 1u);
   pool.deallocate(d);
+}
+
+bool resident(void* block) {
+  unsigned char in_core = 0;
+  EXPECT_EQ(::mincore(block, 1, &in_core), 0);
+  return (in_core & 1) != 0;
+}
+
+TEST(SlabPool, TrimGivesBackBlocksThatStayedFreeBeyondTheWarmCount) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  SlabPool pool(page, 8, 2);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 6; ++i) {
+    blocks.push_back(pool.allocate());
+    std::memset(blocks.back(), 0xab, page);
+    EXPECT_TRUE(resident(blocks.back()));
+  }
+  for (void* p : blocks) pool.deallocate(p);
+  EXPECT_EQ(pool.trim(), 0u);  // freed just now: not idle for a whole period yet
+  EXPECT_EQ(pool.trim(), 4u);  // free for a whole period: all but the two kept warm go back
+  EXPECT_EQ(pool.trimmed(), 4u);
+  EXPECT_EQ(pool.stats().in_use, 0u);
+  int still_resident = 0;
+  for (void* p : blocks) still_resident += resident(p) ? 1 : 0;
+  EXPECT_EQ(still_resident, 2);
+
+  // Warm blocks first, then the trimmed ones (zero-filled again), all from the pool.
+  std::set<void*> again;
+  for (int i = 0; i < 6; ++i) {
+    void* p = pool.allocate();
+    EXPECT_TRUE(pool.owns(p));
+    EXPECT_TRUE(again.insert(p).second);
+    if (i >= 2) {
+      EXPECT_EQ(static_cast<unsigned char*>(p)[page - 1], 0) << i;
+    }
+  }
+  EXPECT_EQ(again, std::set<void*>(blocks.begin(), blocks.end()));
+  EXPECT_EQ(pool.trimmed(), 0u);
+  EXPECT_EQ(pool.stats().misses, 0u);
+  for (void* p : again) pool.deallocate(p);
+}
+
+TEST(SlabPool, TrimSparesBlocksInSteadyUse) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  SlabPool pool(page, 8, 1);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 4; ++i) blocks.push_back(pool.allocate());
+  for (void* p : blocks) pool.deallocate(p);
+  pool.trim();  // starts a period with 4 free
+  for (int round = 0; round < 3; ++round) {
+    // Every period all four are taken and given back: none stayed free, none is trimmed.
+    for (auto& p : blocks) p = pool.allocate();
+    for (void* p : blocks) pool.deallocate(p);
+    EXPECT_EQ(pool.trim(), 0u) << round;
+  }
+  for (void* p : blocks) EXPECT_TRUE(resident(p));
+}
+
+TEST(SlabPool, BlocksSmallerThanAPageAreNeverTrimmed) {
+  SlabPool pool(64, 8, 1);
+  void* a = pool.allocate();
+  void* b = pool.allocate();
+  pool.deallocate(a);
+  pool.deallocate(b);
+  pool.trim();
+  EXPECT_EQ(pool.trim(), 0u);
+  EXPECT_EQ(pool.trimmed(), 0u);
+  EXPECT_EQ(pool.allocate(), b);
 }
 
 TEST(SlabPool, ZeroCapacityAlwaysUsesTheHeap) {

@@ -1,8 +1,9 @@
 # Compile options shared by every surge target (linked as surge_options).
 add_library(surge_options INTERFACE)
 target_compile_features(surge_options INTERFACE cxx_std_20)
-target_compile_options(surge_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                                 -Wno-missing-field-initializers)
+# Warnings are for surge's own build; an embedder linking the installed surge::surge keeps its own.
+target_compile_options(surge_options INTERFACE
+  $<BUILD_INTERFACE:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers>)
 # Asio and Beast are compiled once (src/server/asio_impl.cpp, src/http/beast_impl.cpp); every
 # other translation unit sees only declarations.
 target_compile_definitions(surge_options INTERFACE

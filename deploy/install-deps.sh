@@ -8,8 +8,10 @@ packages="g++ cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json
           prometheus-cpp-dev"
 if [ "${1:-}" = "--test" ]; then
   # nginx-light and prometheus: real peers for the load-balancer and metrics tests;
-  # systemd: systemd-analyze checks the unit files; curl/python3: small test helpers.
-  packages="$packages libgtest-dev libgmock-dev libbenchmark-dev nginx-light prometheus systemd curl python3"
+  # systemd: systemd-analyze checks the unit files; curl/python3: small test helpers;
+  # python3-yaml: parses deploy/kubernetes/.
+  packages="$packages libgtest-dev libgmock-dev libbenchmark-dev nginx-light prometheus systemd curl python3
+            python3-yaml"
 fi
 
 missing=""

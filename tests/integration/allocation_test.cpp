@@ -14,6 +14,9 @@
 
 #include "config/json_config.hpp"
 #include "daemon/app_builder.hpp"
+#include "metrics/request_metrics.hpp"
+#include "server/application.hpp"
+#include "server/request_observer.hpp"
 #include "support/allocation_counter.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
@@ -74,17 +77,38 @@ std::size_t response_size(std::uint16_t port, const std::string& request) {
 
 class ZeroAllocation : public ::testing::TestWithParam<const char*> {};
 
+// surged's defaults as it serves them: the default routes and middleware, and the request
+// metrics (counters and latency histograms per route) observing every request.
+class DefaultDaemon {
+ public:
+  DefaultDaemon() {
+    detail::DaemonConfig daemon = detail::parse_config("{}", "defaults");
+    auto app = detail::build_router(daemon, "defaults", std::make_shared<detail::Readiness>(), nullptr).freeze();
+    auto metrics = std::make_shared<detail::RequestMetrics>(daemon.metrics.http, app->route_labels(), 1);
+    std::vector<std::shared_ptr<detail::RequestObserver>> observers{metrics};
+    server_ = std::make_unique<Server>(test_config(), app, nullptr, std::move(observers));
+    server_->start();
+  }
+  ~DefaultDaemon() {
+    server_->stop();
+    server_->wait();
+  }
+  std::uint16_t port() const { return server_->port(); }
+
+ private:
+  std::unique_ptr<Server> server_;
+};
+
 TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
-  detail::DaemonConfig daemon = detail::parse_config("{}", "defaults");  // default routes + middleware
-  TestServer server(test_config(), detail::build_router(daemon, "defaults",
-                                                        std::make_shared<detail::Readiness>(), nullptr));
+  DefaultDaemon server;
   const std::string request = get(GetParam());
   const std::size_t size = response_size(server.port(), request);
   ASSERT_GT(size, 0u);
 
-  constexpr int kConnections = 8;
+  constexpr int kConnections = 20;
   constexpr int kWarmUp = 200;     // per connection: pools, buffers and caches warm up
-  constexpr int kMeasured = 2000;  // per connection
+  constexpr int kMeasured = 5000;  // per connection: 100,000 requests in all, each connection
+                                   // below limits.max_requests_per_connection
   int fds[kConnections];
   for (int& fd : fds) fd = connect_to(server.port());
   for (int i = 0; i < kWarmUp; ++i) {
@@ -126,9 +150,7 @@ TEST(ZeroAllocationControl, TheCounterSeesAllocationsOnTheServerThreads) {
 }
 
 TEST(ZeroAllocationPerConnection, NewConnectionsAllocateAHandfulAtMost) {
-  detail::DaemonConfig daemon = detail::parse_config("{}", "defaults");
-  TestServer server(test_config(), detail::build_router(daemon, "defaults",
-                                                        std::make_shared<detail::Readiness>(), nullptr));
+  DefaultDaemon server;
   const std::string request = get("/plaintext");
   const std::size_t size = response_size(server.port(), request);
   for (int i = 0; i < 200; ++i) {  // warm up

@@ -12,6 +12,7 @@
 #include <surge/error.hpp>
 
 #include "config/listen_address.hpp"
+#include "http/grammar.hpp"
 
 namespace surge::detail {
 namespace {
@@ -222,24 +223,6 @@ void read_log(ObjectReader& r, LogConfig& c) {
   if (kLevels.count(c.level) == 0) {
     r.fail("level", "expected one of trace, debug, info, warn, error, critical, off");
   }
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              (c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool is_field_value(std::string_view s) {
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
-  }
-  return true;
 }
 
 void read_headers(ObjectReader& r, const std::string& key, HeaderList& out) {

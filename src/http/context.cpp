@@ -7,39 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "http/exchange.hpp"
+#include "http/grammar.hpp"
 
 namespace surge {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              (c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// field-value: VCHAR, obs-text, SP and HTAB; no CR, LF, NUL or other controls.
-bool is_field_value(std::string_view s) {
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
-  }
-  return true;
-}
+using detail::iequals;
+using detail::is_field_value;
+using detail::is_token;
 
 bool is_engine_field(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||

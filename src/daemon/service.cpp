@@ -159,7 +159,14 @@ void Service::add_metric_sources(const Generation& g, const Generation* previous
   if (g.request_metrics && (previous == nullptr || g.request_metrics != previous->request_metrics)) {
     collector_->add_source([m = g.request_metrics](MetricSink& sink) { m->collect(sink); });
   }
-  if (g.access_log) collector_->add_source([a = g.access_log](MetricSink& sink) { a->collect(sink); });
+  // One access log source, replaced at a reload: the old access log (its writer thread, its file)
+  // is released once no request uses it, and what it dropped carries over.
+  if (g.access_log && (previous == nullptr || g.access_log != previous->access_log)) {
+    if (previous != nullptr && previous->access_log) access_log_dropped_before_ += previous->access_log->dropped();
+    collector_->set_source("access_log", [a = g.access_log, before = access_log_dropped_before_](MetricSink& sink) {
+      a->collect(sink, before);
+    });
+  }
 }
 
 bool Service::start(DaemonConfig config) {

@@ -57,6 +57,7 @@ class Service final {
   Generation build(const DaemonConfig& config);
   /// Makes the collector read generation's observers (those not already read for `previous`).
   void add_metric_sources(const Generation& generation, const Generation* previous);
+  std::uint64_t access_log_dropped_before_ = 0;  // by access logs replaced at reloads
 
   CliOptions options_;
   std::string source_;

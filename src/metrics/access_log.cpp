@@ -203,10 +203,12 @@ std::uint64_t AccessLog::dropped() const {
   return pool_->overrun_counter();
 }
 
-void AccessLog::collect(MetricSink& sink) const {
+void AccessLog::collect(MetricSink& sink) const { collect(sink, 0); }
+
+void AccessLog::collect(MetricSink& sink, std::uint64_t dropped_before) const {
   sink.counter("surge_access_log_dropped_total",
                "Access log lines dropped because the writer thread fell behind (the queue was full).", {},
-               static_cast<double>(dropped()));
+               static_cast<double>(dropped_before + dropped()));
 }
 
 }  // namespace surge::detail

@@ -73,6 +73,9 @@ class AccessLog final : public RequestObserver, public MetricsProvider {
   std::uint64_t dropped() const;
   /// surge_access_log_dropped_total (the exporter thread).
   void collect(MetricSink& sink) const override;
+  /// The same, plus what the access logs this one replaced (at reloads) had dropped, so the
+  /// counter never goes backwards.
+  void collect(MetricSink& sink, std::uint64_t dropped_before) const;
 
  private:
   struct Shard;

@@ -7,18 +7,10 @@
 #include <boost/beast/http/error.hpp>
 
 #include "middleware/chain.hpp"
+#include "support/text.hpp"
 
 namespace surge::test {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 template <class F>
 void for_each_header(std::string_view block, F&& f) {

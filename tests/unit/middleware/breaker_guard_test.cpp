@@ -14,13 +14,7 @@
 namespace surge::detail {
 namespace {
 
-using namespace std::chrono_literals;
-using test::CapturedLog;
-using test::fake_now;
-using test::FakeExchange;
-using test::g_now;
-using test::request;
-using Call = test::ProtectedCall;
+using namespace test::protection_names;
 
 surge::CircuitBreakerConfig test_config() {
   surge::CircuitBreakerConfig c;

@@ -12,12 +12,7 @@
 namespace surge::detail {
 namespace {
 
-using namespace std::chrono_literals;
-using test::fake_now;
-using test::FakeExchange;
-using test::g_now;
-using test::request;
-using Call = test::ProtectedCall;
+using namespace test::protection_names;
 
 class LoadShedderTest : public ::testing::Test {
  protected:

@@ -7,10 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "middleware/breaker_guard.hpp"
-#include "middleware/chain.hpp"
 #include "middleware/load_shedder.hpp"
 #include "middleware/rate_limit.hpp"
-#include "support/allocation_counter.hpp"
+#include "support/chain_allocations.hpp"
 #include "support/fake_exchange.hpp"
 
 namespace surge::detail {
@@ -20,21 +19,9 @@ using namespace std::chrono_literals;
 using test::FakeExchange;
 using test::request;
 
-// As middleware_alloc_test.cpp, with the completion callbacks run as the engine runs them.
-std::uint64_t allocations(Middleware& mw, FakeExchange& fx, int runs = 1000) {
-  const Chain chain({&mw}, [](Context& ctx) { ctx.text(200, "ok"); });
-  auto run_once = [&] {
-    fx.ctx().response().clear();
-    fx.exchange().arena().reset();
-    chain.run(fx.ctx());
-    fx.exchange().run_completion_calls();
-  };
-  for (int i = 0; i < 3; ++i)
-    run_once();
-  const std::uint64_t before = test::allocation_count();
-  for (int i = 0; i < runs; ++i)
-    run_once();
-  return test::allocation_count() - before;
+// Allocations of `mw` (then a handler answering 200 "ok") per 1000 requests on a warm exchange.
+std::uint64_t allocations(Middleware& mw, FakeExchange& fx) {
+  return test::chain_allocations(mw, fx, [](Context& ctx) { ctx.text(200, "ok"); });
 }
 
 TEST(ProtectionAlloc, APerClientLimitBehindAProxyWithFieldsAllocatesNothing) {

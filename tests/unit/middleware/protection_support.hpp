@@ -2,20 +2,15 @@
 // What the traffic-protection middleware tests share: the injected clock they move by hand, a
 // captured logger, and one request through a middleware whose answer may come later (deferred).
 
-#include <algorithm>
 #include <chrono>
 #include <memory>
-#include <sstream>
-#include <string>
 
 #include <surge/context.hpp>
 #include <surge/middleware.hpp>
 
-#include <spdlog/logger.h>
-#include <spdlog/sinks/ostream_sink.h>
-
 #include "http/exchange.hpp"
 #include "limit/clock.hpp"
+#include "support/captured_log.hpp"
 #include "support/fake_exchange.hpp"
 
 namespace surge::test {
@@ -29,22 +24,6 @@ inline detail::Clock::time_point fake_now() {
 inline void reset_clock() {
   g_now = detail::Clock::time_point{} + std::chrono::hours(1);
 }
-
-/// A logger writing "level message" lines into a string.
-struct CapturedLog {
-  std::ostringstream out;
-  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
-  CapturedLog() { log->set_pattern("%l %v"); }
-  std::string text() {
-    log->flush();
-    return out.str();
-  }
-  std::size_t lines() {
-    const std::string t = text();
-    return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
-  }
-};
 
 /// One request through a middleware. The handler answers `answer` after moving the clock by
 /// `takes`, or, with answer 0, defers (as ctx.defer() does on a real worker) until finish().
@@ -84,5 +63,17 @@ struct CompletionHog final : Middleware {
     next();
   }
 };
+
+/// The names every protection middleware test uses unqualified: `using namespace
+/// test::protection_names;` in its own namespace.
+namespace protection_names {
+using namespace std::chrono_literals;
+using test::CapturedLog;
+using test::fake_now;
+using test::FakeExchange;
+using test::g_now;
+using test::request;
+using Call = test::ProtectedCall;
+}  // namespace protection_names
 
 }  // namespace surge::test

@@ -13,12 +13,7 @@
 namespace surge::detail {
 namespace {
 
-using namespace std::chrono_literals;
-using test::CapturedLog;
-using test::fake_now;
-using test::FakeExchange;
-using test::g_now;
-using test::request;
+using namespace test::protection_names;
 
 PeerAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   PeerAddress peer;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
@@ -14,30 +13,19 @@
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include "middleware/request_id.hpp"
+#include "support/captured_log.hpp"
 #include "support/fake_exchange.hpp"
 
 namespace surge::detail {
 namespace {
 
+using test::CapturedLog;
 using test::FakeExchange;
 using test::request;
 
 constexpr std::string_view kBody = "internal server error\n";
-
-// A logger writing "level message" lines into a string.
-struct CapturedLog {
-  std::ostringstream out;
-  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
-  CapturedLog() { log->set_pattern("%l %v"); }
-  std::string text() {
-    log->flush();
-    return out.str();
-  }
-};
 
 void throw_runtime_error(Context&) {
   throw std::runtime_error("database unreachable");

@@ -229,13 +229,9 @@ void read_headers(ObjectReader& r, const std::string& key, HeaderList& out) {
   const json* value = r.raw(key);
   if (value == nullptr) return;
   if (!value->is_object()) r.fail(key, "expected an object of header names to string values");
-  static const std::set<std::string> kEngineOwned = {"content-length", "transfer-encoding",
-                                                    "connection", "date", "server"};
   for (const auto& [name, v] : value->items()) {
-    std::string lower;
-    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!is_token(name)) r.fail(key + "/" + name, "not a valid header name");
-    if (kEngineOwned.count(lower) != 0) r.fail(key + "/" + name, "this header is set by the server");
+    if (is_engine_field(name)) r.fail(key + "/" + name, "this header is set by the server");
     if (!v.is_string() || !is_field_value(v.get<std::string>())) {
       r.fail(key + "/" + name, "expected a string without control characters");
     }

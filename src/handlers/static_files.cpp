@@ -1,7 +1,6 @@
 #include "handlers/static_files.hpp"
 
 #include <fcntl.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <utility>
 
 #include "handlers/conditional_get.hpp"
+#include "http/grammar.hpp"
 #include "handlers/mime_types.hpp"
 
 namespace surge::detail {
@@ -61,19 +61,15 @@ void answer_open_error(Context& ctx, int error) {
   }
 }
 
-bool name_is(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // The field lines of If-Match or If-None-Match form one list (RFC 9110 5.3), and Request hands
 // them out one at a time: each is matched here, and conditional_get decides what the verdicts mean.
 PreconditionFields read_preconditions(const Request& request, std::string_view etag) {
   PreconditionFields fields;
   for (std::size_t i = 0; i < request.header_count(); ++i) {
     const HeaderField field = request.header_at(i);
-    if (name_is(field.name, "If-Match")) {
+    if (iequals(field.name, "If-Match")) {
       fields.if_match = fields.if_match.value_or(false) || if_match_line_matches(field.value, etag);
-    } else if (name_is(field.name, "If-None-Match")) {
+    } else if (iequals(field.name, "If-None-Match")) {
       fields.if_none_match =
           fields.if_none_match.value_or(false) || if_none_match_line_matches(field.value, etag);
     }

@@ -13,13 +13,10 @@ namespace surge {
 namespace {
 
 using detail::iequals;
+using detail::is_engine_field;
 using detail::is_field_value;
 using detail::is_token;
 
-bool is_engine_field(std::string_view name) {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-         iequals(name, "connection") || iequals(name, "date") || iequals(name, "server");
-}
 
 }  // namespace
 

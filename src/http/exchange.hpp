@@ -86,7 +86,6 @@ class Exchange final {
   bool add_param(std::string_view name, std::string_view value);
   std::string_view param(std::string_view name) const;
   std::size_t param_count() const { return param_count_; }
-  const PathParam& param_at(std::size_t i) const { return params_[i]; }
   Arena& arena() { return arena_; }
 
   std::string_view request_id() const { return request_id_; }

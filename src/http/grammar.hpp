@@ -42,4 +42,11 @@ constexpr bool is_field_value(std::string_view s) {
   return true;
 }
 
+/// Fields the engine writes itself (framing, Date, Server): a handler or a config route may not
+/// set them.
+constexpr bool is_engine_field(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "date") || iequals(name, "server");
+}
+
 }  // namespace surge::detail

@@ -1,16 +1,18 @@
 #include <surge/json.hpp>
 
+#include "http/grammar.hpp"
+
 namespace surge {
 namespace {
 
 bool is_json_media_type(std::string_view type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  std::string lower(type);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json" ||
-         (lower.rfind("application/", 0) == 0 && lower.size() > 5 &&
-          lower.compare(lower.size() - 5, 5, "+json") == 0);
+  // Compared in place: no lower-cased copy per request.
+  constexpr std::string_view kApplication = "application/";
+  return detail::iequals(type, "application/json") ||
+         (type.size() >= kApplication.size() + 5 && detail::iequals(type.substr(0, kApplication.size()), kApplication) &&
+          detail::iequals(type.substr(type.size() - 5), "+json"));
 }
 
 }  // namespace

@@ -46,11 +46,6 @@ char* put_decimal(char* p, std::uint64_t n) {
 
 }  // namespace
 
-void append_decimal(ByteBuffer& out, std::uint64_t n) {
-  char* p = out.prepare(20);
-  out.commit(static_cast<std::size_t>(put_decimal(p, n) - p));
-}
-
 ResponseWriter::ResponseWriter(std::string_view server_name, const DateCache& date) : date_(date) {
   if (!server_name.empty()) server_line_ = "Server: " + std::string(server_name) + "\r\n";
   status_line(200);  // build the table at start-up, not on the first request

@@ -42,7 +42,4 @@ class ResponseWriter final {
   const DateCache& date_;
 };
 
-/// Appends the decimal digits of n.
-void append_decimal(ByteBuffer& out, std::uint64_t n);
-
 }  // namespace surge::detail

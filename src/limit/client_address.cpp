@@ -147,7 +147,7 @@ std::optional<std::string_view> forwarded_for(std::string_view element) {
         semicolon == std::string_view::npos ? std::string_view() : element.substr(semicolon + 1);
     const std::size_t equals = pair.find('=');
     if (equals == std::string_view::npos || equals == 0) return std::nullopt;
-    if (!header_name_is(pair.substr(0, equals), "for")) continue;
+    if (!iequals(pair.substr(0, equals), "for")) continue;
     if (found) return std::nullopt;  // a parameter may occur once per element (RFC 7239 4)
     std::string_view value = pair.substr(equals + 1);
     if (!value.empty() && value.front() == '"') {
@@ -164,16 +164,6 @@ std::optional<std::string_view> forwarded_for(std::string_view element) {
 }
 
 }  // namespace
-
-bool header_name_is(std::string_view name, std::string_view lowercase) {
-  if (name.size() != lowercase.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lowercase[i]) return false;
-  }
-  return true;
-}
 
 PeerAddress normalised(PeerAddress address) {
   address.is_v4 = is_mapped(address.bytes);

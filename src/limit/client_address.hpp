@@ -9,6 +9,8 @@
 #include <surge/peer.hpp>
 #include <surge/traffic_protection.hpp>
 
+#include "http/grammar.hpp"
+
 namespace surge::detail {
 
 /// An IPv4 or IPv6 literal ("192.0.2.1", "2001:db8::1"), no brackets, port or zone. The result
@@ -71,8 +73,6 @@ class ClientAddressResolver final {
   ClientAddressConfig config_;
 };
 
-/// Case-insensitive comparison of a header name with a lowercase one.
-bool header_name_is(std::string_view name, std::string_view lowercase);
 
 /// `address` with is_v4 set exactly when it is IPv4-mapped: a dual-stack socket reports IPv4
 /// peers as ::ffff:a.b.c.d without it, and an IPv6 prefix must never cut an IPv4 address.
@@ -86,9 +86,9 @@ PeerAddress ClientAddressResolver::resolve(const Request& request) const {
   ForwardedWalk fwd(config_.trusted_proxies, peer);
   for (std::size_t i = request.header_count(); i-- > 0 && !xff.done();) {
     const auto field = request.header_at(i);
-    if (header_name_is(field.name, "x-forwarded-for")) {
+    if (iequals(field.name, "x-forwarded-for")) {
       xff.x_forwarded_for(field.value);
-    } else if (config_.use_forwarded && !fwd.done() && header_name_is(field.name, "forwarded")) {
+    } else if (config_.use_forwarded && !fwd.done() && iequals(field.name, "forwarded")) {
       fwd.forwarded(field.value);
     }
   }

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "http/exchange.hpp"
+#include "http/grammar.hpp"
 #include "metrics/access_line.hpp"
 #include "metrics/reopenable_file_sink.hpp"
 
@@ -72,16 +73,6 @@ std::chrono::system_clock::time_point system_now() {
   return std::chrono::system_clock::now();
 }
 
-bool is_field(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 std::string_view client_text(const PeerAddress& peer, char (&out)[INET6_ADDRSTRLEN]) {
   // inet_ntop into the worker's buffer: PeerAddress::ip_string() would allocate.
   const char* text = peer.is_v4 ? ::inet_ntop(AF_INET, peer.bytes.data() + 12, out, sizeof(out))
@@ -99,9 +90,9 @@ void read_request(const Exchange& exchange, AccessRecord& record) {
   for (std::uint32_t i = 0; i < head.header_count; ++i) {
     const HeaderEntry& entry = exchange.header(i);
     const std::string_view name = exchange.view(entry.name);
-    if (record.user_agent.empty() && is_field(name, "user-agent")) {
+    if (record.user_agent.empty() && iequals(name, "user-agent")) {
       record.user_agent = exchange.view(entry.value);
-    } else if (record.referer.empty() && is_field(name, "referer")) {
+    } else if (record.referer.empty() && iequals(name, "referer")) {
       record.referer = exchange.view(entry.value);
     }
   }

@@ -78,9 +78,11 @@ detail::CircuitBreakerConfig algorithm_config(const surge::CircuitBreakerConfig&
 BreakerGuard::BreakerGuard(surge::CircuitBreakerConfig config, std::shared_ptr<spdlog::logger> log)
     : config_(checked(std::move(config))), log_(std::move(log)) {
   for (const StatusRange& r : config_.failure_statuses) {
-    for (int s = r.first; s <= r.last; ++s)
-      failure_statuses_.set(static_cast<std::size_t>(s));
+    for (int s = r.first; s <= r.last; ++s) failure_statuses_.set(static_cast<std::size_t>(s));
   }
+  // A 504 is a timeout (the timeout middleware's answer): its own switch decides, whatever the
+  // ranges say.
+  failure_statuses_.set(504, config_.timeouts_are_failures);
   body_ = "circuit breaker \"" + config_.name + "\" is open\n";
   attach(1);
 }
@@ -99,7 +101,6 @@ BreakerShard& BreakerGuard::breaker_shard(std::size_t worker) {
 }
 
 bool BreakerGuard::is_failure(int status) const {
-  if (status == 504) return config_.timeouts_are_failures;
   return status >= 0 && status < 600 && failure_statuses_.test(static_cast<std::size_t>(status));
 }
 
@@ -144,7 +145,11 @@ void BreakerGuard::control_tick(std::chrono::steady_clock::time_point /*now*/) {
 }
 
 std::uint64_t BreakerGuard::retry_after_s(const BreakerPermit& permit) const {
-  if (permit.retry_after > Clock::duration::zero()) return ceil_seconds(permit.retry_after);
+  // The breaker keeps its open deadline in whole milliseconds, rounded up at the trip: counting
+  // whole milliseconds only, a request in the trip's own millisecond is told the configured open
+  // time rather than a second more.
+  const auto remaining = std::chrono::floor<std::chrono::milliseconds>(permit.retry_after);
+  if (remaining > Clock::duration::zero()) return ceil_seconds(remaining);
   // Forced open has no end to announce: suggest the configured open time. Half-open with every
   // probe slot taken: the probes' answers are due any moment.
   if (breaker_->state().status == BreakerStatus::kForcedOpen) return ceil_seconds(config_.open);

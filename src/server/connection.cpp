@@ -40,8 +40,11 @@ PeerAddress to_peer(const asio::ip::tcp::endpoint& endpoint) {
     std::memcpy(peer.bytes.data() + 12, v4.data(), 4);
     peer.is_v4 = true;
   } else {
+    // A dual-stack socket (an inherited one need not be v6-only) sees IPv4 clients as
+    // ::ffff:a.b.c.d: the same bytes, and still an IPv4 client.
     auto v6 = address.to_v6().to_bytes();
     std::memcpy(peer.bytes.data(), v6.data(), 16);
+    peer.is_v4 = address.to_v6().is_v4_mapped();
   }
   return peer;
 }
@@ -109,8 +112,7 @@ Connection::Step Connection::process() {
       exchange_ = worker_.acquire_exchange();
       exchange_->begin(&peer_, &worker_, worker_.index());
       app_ = worker_.acquire_app();
-      if (worker_.observed()) exchange_->set_started(Clock::now());
-      header_handled_ = false;
+      if (!app_->observers.empty()) exchange_->set_started(Clock::now());
     }
     RequestParser& parser = exchange_->parser();
     error_code ec;
@@ -126,8 +128,7 @@ Connection::Step Connection::process() {
       return Step::kNeedInput;
     }
     if (ec) return reject(classify(ec));
-    if (parser.header_done() && !header_handled_) {
-      header_handled_ = true;
+    if (parser.header_done() && !in_flight_) {
       if (Step step = on_header_complete(); step != Step::kContinue) return step;
     }
     if (parser.done()) {
@@ -171,7 +172,8 @@ Connection::Step Connection::dispatch() {
   return respond(false);
 }
 
-void Connection::run_handler(const std::function<void()>& call) {
+template <class Call>
+void Connection::run_handler(Call&& call) {
   // The recover middleware normally turns exceptions into 500s; this is the last line.
   const char* what = nullptr;
   std::string message;
@@ -243,7 +245,7 @@ Connection::Step Connection::respond(bool body_unread) {
   // it is sent: flush.
   const bool file = exchange_->has_file_body() && !head_request &&
                     !status_has_no_body(exchange_->status());
-  if (worker_.observed()) {
+  if (!app_->observers.empty()) {
     observe(out_.size() - out_before + (file ? exchange_->file_length() : 0), RequestError::kNone);
   }
   if (file) file_ = exchange_->take_file_body();
@@ -275,7 +277,7 @@ Connection::Step Connection::reject(RequestError error) {
   const std::size_t out_before = out_.size();
   worker_.writer().write_text(out_, i.status, {body, size}, {.close = true});
   ++queued_;
-  if (worker_.observed()) observe(out_.size() - out_before, error);
+  if (!app_->observers.empty()) observe(out_.size() - out_before, error);
   finish_exchange();
   close_reason_ = i.status == 400 ? CloseReason::kBadRequest : CloseReason::kLimit;
   linger_ = true;
@@ -304,7 +306,6 @@ void Connection::finish_exchange() {
   exchange_ = nullptr;
   worker_.release_app(app_);
   app_ = nullptr;
-  header_handled_ = false;
   if (read_pos_ == in_.size()) {
     in_.clear();
     read_pos_ = 0;

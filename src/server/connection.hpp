@@ -85,7 +85,9 @@ class Connection final : public DeadlineHook {
   void read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void on_readable(const boost::system::error_code& ec);
-  void run_handler(const std::function<void()>& call);
+  /// Runs the application's code; an exception escaping it becomes a 500.
+  template <class Call>
+  void run_handler(Call&& call);
   void after_deferred();
   void begin_close(CloseReason reason);
   void close(CloseReason reason);
@@ -107,8 +109,7 @@ class Connection final : public DeadlineHook {
   std::uint64_t idle_since_request_ = ~0ULL;  // requests_ when the idle deadline was armed
   std::uint32_t queued_ = 0;   // responses in out_ not yet written
   CloseReason close_reason_ = CloseReason::kServer;
-  bool header_handled_ = false;
-  bool in_flight_ = false;     // counted in the worker's in-flight gauge
+  bool in_flight_ = false;     // the header was handled: counted in the worker's in-flight gauge
   bool pending_ = false;       // an Asio operation is outstanding
   bool parked_ = false;
   bool parking_ = false;       // the read was cancelled to park

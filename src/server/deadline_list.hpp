@@ -27,7 +27,6 @@ class DeadlineList final {
   DeadlineList(const DeadlineList&) = delete;
   DeadlineList& operator=(const DeadlineList&) = delete;
 
-  std::uint8_t id() const { return id_; }
   bool empty() const { return head_ == nullptr; }
   DeadlineHook* front() const { return head_; }
 

@@ -64,7 +64,6 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
   timeouts_[static_cast<std::size_t>(Wait::kParked)] = t.idle;
   timeouts_[static_cast<std::size_t>(Wait::kWrite)] = t.write;
   timeouts_[static_cast<std::size_t>(Wait::kLinger)] = t.linger;
-  observed_ = !observers.empty();
   versions_.push_back({std::move(app), std::move(observers), 0});
   current_ = &versions_.back();
   anchor_ = std::make_shared<WorkerAnchor>();
@@ -84,7 +83,6 @@ void Worker::release_app(AppVersion* version) {
 void Worker::post_swap_app(std::shared_ptr<const Application> app,
                            std::vector<std::shared_ptr<RequestObserver>> observers) {
   boost::asio::post(io_, [this, app = std::move(app), observers = std::move(observers)]() mutable {
-    observed_ = observed_ || !observers.empty();
     AppVersion* old = current_;
     versions_.push_back({std::move(app), std::move(observers), 0});
     current_ = &versions_.back();
@@ -224,7 +222,6 @@ void Worker::park(Connection& connection) {
   list(Wait::kParked).push_back(connection, deadline);
 }
 
-PoolStats Worker::connection_stats() const { return connections_->stats(); }
 
 void Worker::schedule_tick() {
   tick_.expires_after(tick_interval_);

@@ -129,7 +129,6 @@ class Worker final {
 
   // Worker thread only, for connections and acceptors.
   const ServerConfig& config() const { return config_; }
-  const ParserLimits& limits() const { return limits_; }
   SlabPool& buffers() { return buffers_; }
   Exchange* acquire_exchange() { return exchanges_.acquire(); }
   void release_exchange(Exchange* exchange) { exchanges_.release(exchange); }
@@ -144,7 +143,6 @@ class Worker final {
   WorkerStats& stats() { return stats_; }
   /// Responses close their connection (shutdown has begun).
   bool retiring() const { return retiring_; }
-  bool draining() const { return draining_; }
 
   Connection* new_connection();
   /// Returns a closed connection's memory to the pool. The connection must have no pending
@@ -186,11 +184,7 @@ class Worker final {
   void set_offload(OffloadPool* pool) { offload_ = pool; }
 
   /// Whether any version has observers (then requests are timed).
-  bool observed() const { return observed_; }
 
-  PoolStats buffer_stats() const { return buffers_.stats(); }
-  PoolStats exchange_stats() const { return exchanges_.stats(); }
-  PoolStats connection_stats() const;
   /// Any thread (the exporter): the counters.
   const WorkerStats& published_stats() const { return stats_; }
 
@@ -213,7 +207,6 @@ class Worker final {
   boost::asio::io_context io_;
   std::list<AppVersion> versions_;  // back() is current; older ones live while requests use them
   AppVersion* current_ = nullptr;
-  bool observed_ = false;
   std::shared_ptr<spdlog::logger> log_;
 
   SlabPool buffers_;

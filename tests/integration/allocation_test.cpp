@@ -129,8 +129,8 @@ TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
 
 INSTANTIATE_TEST_SUITE_P(DefaultRoutes, ZeroAllocation,
                          ::testing::Values("/plaintext", "/json", "/users/12345"),
-                         [](const auto& info) {
-                           std::string name = info.param;
+                         [](const auto& test_info) {
+                           std::string name = test_info.param;
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });

@@ -55,10 +55,14 @@ TEST_F(ResponseWriterTest, SaysCloseOrKeepAliveWhenItMustAndAddsHandlerFields) {
 
 TEST_F(ResponseWriterTest, NoContentLengthOrBodyFor204And304) {
   ResponseWriter writer("", date_);
-  exchange_.context().text(204, "ignored");
-  writer.write(out_, exchange_, {});
-  EXPECT_EQ(out_.view().find("Content-Length"), std::string_view::npos);
-  EXPECT_EQ(out_.view().substr(out_.size() - 4), "\r\n\r\n");
+  for (int status : {204, 304}) {
+    out_.clear();
+    exchange_.clear_response();
+    exchange_.context().text(status, "ignored");
+    writer.write(out_, exchange_, {});
+    EXPECT_EQ(out_.view().find("Content-Length"), std::string_view::npos) << status;
+    EXPECT_EQ(out_.view().substr(out_.size() - 4), "\r\n\r\n") << status;
+  }
 }
 
 TEST_F(ResponseWriterTest, RefusesEngineFieldsAndInjection) {

@@ -1,15 +1,6 @@
 // Every limit answers with its status, a body naming it, and closes; other connections go on.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <memory>
-
-#include <spdlog/logger.h>
-
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,77 +119,6 @@ TEST(Limits, ConnectionsBeyondThePerWorkerLimitGetA503AndOthersGoOn) {
   auto still = a.read_response();
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
-}
-
-// Fills the process's descriptor table (its soft RLIMIT_NOFILE lowered for the test) up to one
-// free descriptor; undoes both when it goes.
-class DescriptorShortage {
- public:
-  DescriptorShortage() {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    int highest = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-      highest = std::max(highest, std::stoi(entry.path().filename().string()));
-    }
-    rlimit low = saved_;
-    low.rlim_cur = static_cast<rlim_t>(highest) + 16;
-    ::setrlimit(RLIMIT_NOFILE, &low);
-    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers_.push_back(fd);
-    free_one();
-  }
-  ~DescriptorShortage() {
-    for (int fd : fillers_) ::close(fd);
-    ::setrlimit(RLIMIT_NOFILE, &saved_);
-  }
-  void free_one() {
-    ::close(fillers_.back());
-    fillers_.pop_back();
-  }
-
- private:
-  rlimit saved_{};
-  std::vector<int> fillers_;
-};
-
-// Out of descriptors, accepting pauses instead of failing, spinning or crashing: the connections
-// already open are served, and the one waiting in the listen queue is served once a descriptor
-// is free again.
-TEST(Limits, RunningOutOfDescriptorsPausesAcceptingAndServesTheWaitingConnectionLater) {
-  // No logging while the table is full: the sanitizers' runtime needs descriptors of its own to
-  // check the formatting code's objects, and would report its own failure as an error.
-  auto quiet = std::make_shared<spdlog::logger>("quiet");
-  quiet->set_level(spdlog::level::off);
-  Server served(test_config(), test_handler(), quiet);
-  served.start();
-  struct Stop {
-    Server& s;
-    ~Stop() {
-      s.stop();
-      s.wait();
-    }
-  } stop{served};
-  struct {
-    Server& s;
-    std::uint16_t port() const { return s.port(); }
-  } server{served};
-  RawClient open_before(server.port());
-  ASSERT_TRUE(open_before.send(get("/plaintext")));
-  ASSERT_TRUE(open_before.read_response());
-  std::optional<HttpResponse> waiting_response;
-  {
-    DescriptorShortage shortage;
-    RawClient waiting(server.port());  // the last free descriptor: the server's accept4 gets EMFILE
-    ASSERT_TRUE(waiting.send(get("/plaintext")));
-    ASSERT_FALSE(waiting.read_response(std::chrono::milliseconds(300))) << "accepted without a descriptor?";
-    ASSERT_TRUE(open_before.send(get("/plaintext")));
-    auto served = open_before.read_response();
-    ASSERT_TRUE(served);
-    EXPECT_EQ(served->status, 200);
-    shortage.free_one();
-    waiting_response = waiting.read_response();
-  }
-  ASSERT_TRUE(waiting_response);
-  EXPECT_EQ(waiting_response->status, 200);
 }
 
 TEST(Limits, TheLastRequestOnAConnectionSaysCloseAtTheLimit) {

@@ -1,6 +1,5 @@
 // Running out of file descriptors: accepting pauses and resumes. Its own binary, because it fills
-// the descriptor table of the whole process: see descriptor_shortage.supp for what that means
-// under UBSan.
+// the descriptor table of the whole process.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -53,6 +52,12 @@ class DescriptorShortage {
 // already open are served, and the one waiting in the listen queue is served once a descriptor
 // is free again.
 TEST(DescriptorShortage, RunningOutOfDescriptorsPausesAcceptingAndServesTheWaitingConnectionLater) {
+#if defined(SURGE_SANITIZED_BUILD)
+  // While the table is full, UBSan cannot check a dynamic type it has not cached: its memory
+  // probe needs a pipe, gets EMFILE, and it reports an "invalid vptr" that no suppression can
+  // match (the type is unknown). The Debug build runs this test; the sanitizers cannot.
+  GTEST_SKIP() << "UBSan's vptr check needs free descriptors; run in the Debug build";
+#endif
   TestServer server;
   RawClient open_before(server.port());
   ASSERT_TRUE(open_before.send(get("/plaintext")));

@@ -31,9 +31,10 @@ struct AccessLogConfig {
   // whatever `sample` says, and are not counted in its n. Default true: errors are rare and the
   // lines most looked for.
   bool log_all_errors = true;
-  // Lines waiting for the writer thread; at least 1. When the queue is full the oldest line is
-  // dropped (counted by dropped()): a worker never waits for the log. A line of up to 250 bytes
-  // is stored in its slot; a longer one on the heap while queued. Default 8192.
+  // Lines waiting for the writer thread; at least 1. Lines travel in batches of up to 64 (one
+  // queue slot each, up to 32 KiB), so the queue holds ceil(queue_size / 64) batches. When it is
+  // full, a worker drops its new batch and counts the lines (dropped()): it never waits for the
+  // log. Default 8192 (128 batches, at most 4 MiB).
   std::size_t queue_size = 8192;
 };
 

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -10,7 +11,6 @@
 #include <cstring>
 #include <exception>
 
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/beast/http/error.hpp>
 #include <spdlog/logger.h>
 
@@ -29,6 +29,8 @@ using boost::system::error_code;
 constexpr std::size_t kMinReadRoom = 1024;
 // Pipelined responses are written once this many bytes are waiting, whatever their number.
 constexpr std::size_t kFlushBytes = 64 * 1024;
+// Reads a connection may do before others get their turn, when its input keeps coming.
+constexpr std::uint32_t kReadsPerTurn = 4;
 
 PeerAddress to_peer(const asio::ip::tcp::endpoint& endpoint) {
   PeerAddress peer;
@@ -49,28 +51,31 @@ PeerAddress to_peer(const asio::ip::tcp::endpoint& endpoint) {
   return peer;
 }
 
-bool is_client_gone(const error_code& ec) {
-  return ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe;
-}
-
 }  // namespace
 
 Connection::Connection(Worker& worker)
-    : worker_(worker),
-      socket_(worker.io().get_executor()),
-      in_(&worker.buffers()),
-      out_(&worker.buffers()) {}
+    : worker_(worker), in_(&worker.buffers()), out_(&worker.buffers()) {}
 
 Connection::~Connection() {
   if (exchange_ != nullptr) worker_.release_exchange(exchange_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::adopt(int fd, error_code& ec) {
+  fd_ = fd;
+  ec = worker_.poller().add(fd, *this);
+  if (ec) {
+    ::close(fd_);
+    fd_ = -1;
+  }
 }
 
 void Connection::start(const asio::ip::tcp::endpoint& peer) {
   peer_ = to_peer(peer);
   worker_.on_open();
-  worker_.arm(*this, Wait::kHeader);  // the first request must arrive within the header timeout
-  read();
+  // The first request must arrive within the header timeout. Not read yet: if it is there
+  // already, registering the socket reported it, so no read is tried in vain (nginx does the same).
+  wait_for_input();
 }
 
 void Connection::refuse() {
@@ -78,8 +83,7 @@ void Connection::refuse() {
   worker_.writer().write_text(out_, 503, "too many connections (limits.max_connections_per_worker)\n",
                               {.close = true});
   // One attempt, never waited for: a connection over the limit gets no resources.
-  [[maybe_unused]] auto sent =
-      ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  [[maybe_unused]] auto sent = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   close(CloseReason::kLimit);
 }
 
@@ -99,8 +103,18 @@ void Connection::drive() {
       return;
     }
     if (step == Step::kNeedInput) {
-      wait_for_input();
-      return;
+      if (readable_ && turn_reads_ >= kReadsPerTurn) {
+        // More input may be waiting, but other connections get their turn first.
+        wait_for_input();
+        worker_.poller().post(*this);
+        return;
+      }
+      const Input input = receive();
+      if (input == Input::kClosed) return;
+      if (input == Input::kWait) {
+        wait_for_input();
+        return;
+      }
     }
   }
 }
@@ -352,11 +366,98 @@ bool Connection::make_room() {
 // ---------------------------------------------------------------------------------------------
 // Socket I/O
 
+void Connection::on_events(std::uint32_t events) {
+  if (closed_) return;
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
+  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) eof_pending_ = true;
+  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) writable_ = true;
+  turn_reads_ = 0;
+  if (waiting_ == Await::kOutput) {
+    if (!writable_) return;
+    waiting_ = Await::kNothing;
+    on_writable();
+    return;
+  }
+  if (waiting_ != Await::kInput || !readable_) return;
+  waiting_ = Await::kNothing;
+  if (lingering_) {
+    discard_input();
+    return;
+  }
+  switch (receive()) {
+    case Input::kData:
+      parked_ = false;
+      drive();
+      return;
+    case Input::kWait:
+      waiting_ = Await::kInput;
+      if (parked_) in_.release();  // a spurious wake-up: stay parked without a buffer
+      return;
+    case Input::kClosed:
+      return;
+  }
+}
+
+Connection::Input Connection::receive() {
+  ++turn_reads_;
+  for (;;) {
+    if (!readable_) return Input::kWait;
+    const std::size_t room = in_.writable(kMinReadRoom);
+    const ssize_t n = ::recv(fd_, in_.data() + in_.size(), room, 0);
+    if (n > 0) {
+      // nginx's `ready` flag: a read that did not fill the room drained the socket, so the next
+      // one waits for an edge instead of costing a system call for EAGAIN. Unless a FIN is
+      // queued behind the data (EPOLLRDHUP came): no edge would announce it, read on.
+      if (static_cast<std::size_t>(n) < room && !eof_pending_) readable_ = false;
+      in_.commit(static_cast<std::size_t>(n));
+      return Input::kData;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      readable_ = false;
+      return Input::kWait;
+    }
+    end_of_input(n == 0 ? 0 : errno);
+    return Input::kClosed;
+  }
+}
+
+void Connection::end_of_input(int error) {
+  if (lingering_) {
+    close(close_reason_);
+    return;
+  }
+  if (exchange_ != nullptr && exchange_->parser().started()) {
+    worker_.stats().rejected[static_cast<std::size_t>(RequestError::kPartialMessage)].add();
+    worker_.log().debug("{} port {}: connection closed in the middle of a request",
+                        peer_.ip_string(), peer_.port);
+  }
+  const bool client_gone = error == 0 || error == ECONNRESET || error == EPIPE;
+  close(client_gone ? CloseReason::kClient : CloseReason::kError);
+}
+
+void Connection::discard_input() {
+  for (;;) {
+    in_.clear();
+    read_pos_ = 0;
+    const Input input = receive();
+    if (input == Input::kClosed) return;
+    if (input == Input::kWait) {
+      waiting_ = Await::kInput;
+      return;
+    }
+    if (turn_reads_ >= kReadsPerTurn) {
+      waiting_ = Await::kInput;
+      worker_.poller().post(*this);
+      return;
+    }
+  }
+}
+
 bool Connection::write_out() {
   bool progress = false;
   while (out_pos_ < out_.size()) {
-    ssize_t n = ::send(socket_.native_handle(), out_.data() + out_pos_, out_.size() - out_pos_,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       out_pos_ += static_cast<std::size_t>(n);
       progress = true;
@@ -380,7 +481,7 @@ bool Connection::send_file() {
   while (file_.length > 0) {
     off_t offset = static_cast<off_t>(file_.offset);
     const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_.length, 1 << 30));
-    ssize_t n = ::sendfile(socket_.native_handle(), file_.fd, &offset, chunk);
+    ssize_t n = ::sendfile(fd_, file_.fd, &offset, chunk);
     if (n > 0) {
       file_.offset += static_cast<std::uint64_t>(n);
       file_.length -= static_cast<std::uint64_t>(n);
@@ -405,10 +506,9 @@ bool Connection::wait_writable(bool progress) {
   if (progress || static_cast<Wait>(DeadlineHook::list) != Wait::kWrite) {
     worker_.arm(*this, Wait::kWrite);
   }
-  pending_ = true;
-  socket_.async_wait(Socket::wait_write,
-                     asio::bind_allocator(SlotAllocator<void>(slot_),
-                                          [this](const error_code& ec) { on_writable(ec); }));
+  // The send buffer is full: EPOLLOUT's next edge says when it has room again.
+  writable_ = false;
+  waiting_ = Await::kOutput;
   return false;
 }
 
@@ -417,16 +517,7 @@ void Connection::close_file() {
   file_ = {};
 }
 
-void Connection::on_writable(const error_code& ec) {
-  pending_ = false;
-  if (closed_) {
-    worker_.destroy(this);
-    return;
-  }
-  if (ec) {
-    close(CloseReason::kError);
-    return;
-  }
+void Connection::on_writable() {
   if (!write_out()) return;
   worker_.disarm(*this);
   drive();
@@ -447,83 +538,20 @@ void Connection::wait_for_input() {
   } else {
     worker_.arm(*this, Wait::kBody);  // the body timeout is the longest pause between reads
   }
-  read();
-}
-
-void Connection::read() {
-  const std::size_t room = in_.writable(kMinReadRoom);
-  pending_ = true;
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_.size(), room),
-      asio::bind_allocator(SlotAllocator<void>(slot_),
-                           [this](const error_code& ec, std::size_t n) { on_read(ec, n); }));
-}
-
-void Connection::on_read(const error_code& ec, std::size_t n) {
-  pending_ = false;
-  if (closed_) {
-    worker_.destroy(this);
-    return;
-  }
-  if (ec == asio::error::operation_aborted && parking_) {
-    // Parked: no buffer while idle; wait for readability instead of for bytes.
-    parking_ = false;
-    parked_ = true;
-    in_.release();
-    out_.release();
-    read_pos_ = 0;
-    pending_ = true;
-    socket_.async_wait(Socket::wait_read,
-                       asio::bind_allocator(SlotAllocator<void>(slot_),
-                                            [this](const error_code& e) { on_readable(e); }));
-    return;
-  }
-  parking_ = false;
-  if (ec) {
-    if (lingering_) {
-      close(close_reason_);
-      return;
-    }
-    if (exchange_ != nullptr && exchange_->parser().started()) {
-      worker_.stats().rejected[static_cast<std::size_t>(RequestError::kPartialMessage)].add();
-      worker_.log().debug("{} port {}: connection closed in the middle of a request",
-                          peer_.ip_string(), peer_.port);
-    }
-    close(is_client_gone(ec) ? CloseReason::kClient : CloseReason::kError);
-    return;
-  }
-  in_.commit(n);
-  if (lingering_) {
-    in_.clear();
-    read();
-    return;
-  }
-  drive();
-}
-
-void Connection::on_readable(const error_code& ec) {
-  pending_ = false;
-  if (closed_) {
-    worker_.destroy(this);
-    return;
-  }
-  if (ec) {
-    close(CloseReason::kError);
-    return;
-  }
-  parked_ = false;
-  read();  // data (or EOF) is there: the speculative read completes at once
+  waiting_ = Await::kInput;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deadlines and closing
 
 void Connection::park() {
-  if (!pending_ || parking_ || parked_ || exchange_ != nullptr || lingering_) return;
+  if (waiting_ != Await::kInput || parked_ || exchange_ != nullptr || lingering_) return;
   worker_.park(*this);
-  parking_ = true;
-  error_code ignored;
-  socket_.cancel(ignored);  // on_read sees operation_aborted and switches to waiting
+  parked_ = true;
+  // Nothing is buffered while no request is in progress: readiness is waited for without memory.
+  in_.release();
+  out_.release();
+  read_pos_ = 0;
 }
 
 void Connection::on_deadline(Wait what) {
@@ -561,8 +589,7 @@ void Connection::time_out(CloseReason reason, std::string_view message) {
   out_pos_ = 0;
   worker_.writer().write_text(out_, 408, message, {.close = true});
   // One attempt: a client that is not sending is not waited for a second time.
-  [[maybe_unused]] auto sent =
-      ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  [[maybe_unused]] auto sent = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   close(reason);
 }
 
@@ -584,21 +611,20 @@ void Connection::begin_close(CloseReason reason) {
   }
   // Half-close: the response is complete and the client sees FIN after it; whatever it still
   // sends is read and dropped until it closes too or the linger deadline passes.
-  ::shutdown(socket_.native_handle(), SHUT_WR);
+  ::shutdown(fd_, SHUT_WR);
   lingering_ = true;
   close_reason_ = reason;
-  in_.clear();
-  read_pos_ = 0;
   worker_.arm(*this, Wait::kLinger);
-  read();
+  discard_input();
 }
 
 void Connection::close(CloseReason reason) {
   if (closed_) return;
   closed_ = true;
+  waiting_ = Await::kNothing;
   worker_.disarm(*this);
-  error_code ignored;
-  socket_.close(ignored);  // a pending operation completes with operation_aborted
+  ::close(fd_);  // also leaves the epoll set: the descriptor is the socket's only one
+  fd_ = -1;
   if (exchange_ != nullptr) {
     if (exchange_->deferred()) worker_.end_deferred(exchange_->deferred_slot());
     finish_exchange();
@@ -608,7 +634,7 @@ void Connection::close(CloseReason reason) {
   close_file();
   worker_.on_closed(reason);
   // From here the connection may be gone: callers return at once.
-  if (!pending_) worker_.destroy(this);
+  worker_.destroy(this);
 }
 
 void Connection::set_nodelay() {
@@ -616,7 +642,7 @@ void Connection::set_nodelay() {
   // pays for the system call, and pipelined or keep-alive responses never wait for an ACK.
   nodelay_ = true;
   int one = 1;
-  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 }  // namespace surge::detail

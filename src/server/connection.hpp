@@ -14,10 +14,9 @@
 #include "http/exchange.hpp"
 #include "http/request_error.hpp"
 #include "memory/byte_buffer.hpp"
-#include "server/accepted_socket.hpp"
 #include "server/close_reason.hpp"
 #include "server/deadline_list.hpp"
-#include "server/handler_slot.hpp"
+#include "server/event_poller.hpp"
 
 namespace surge::detail {
 
@@ -34,17 +33,21 @@ enum class Wait : std::uint8_t;
 /// a write is blocked nothing is read (back-pressure on a client that does not read). An idle
 /// connection first keeps its read buffer (it is likely to be reused at once); after
 /// pools.release_idle_after it gives its buffers back and waits for readability without a buffer.
-class Connection final : public DeadlineHook {
+///
+/// Readiness comes from the worker's EventPoller (edge-triggered, nginx's `ready` flags): the
+/// socket is read when it may have input, written until the kernel takes no more, and waited for
+/// only then. A connection whose input keeps coming reads kReadsPerTurn times, then lets the other
+/// connections of its worker have their turn.
+class Connection final : public DeadlineHook, public PollTarget {
  public:
-  using Socket = AcceptedSocket;
-
   explicit Connection(Worker& worker);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  Socket& socket() { return socket_; }
-
+  /// Takes the socket just accepted (non-blocking, close-on-exec, its only descriptor) and
+  /// registers it with the worker's poller; on failure closes it and sets ec.
+  void adopt(int fd, boost::system::error_code& ec);
   /// The socket was just accepted from `peer`.
   void start(const boost::asio::ip::tcp::endpoint& peer);
   /// Over the connection limit: answer 503 without reading and close.
@@ -63,9 +66,16 @@ class Connection final : public DeadlineHook {
   /// The deferred request gets an error instead (its deadline passed, or it was abandoned).
   void fail_deferred(int status, std::string_view message);
 
+  /// The poller: the socket became readable or writable (or the connection's turn came again).
+  void on_events(std::uint32_t events) override;
+
  private:
   // What process() needs next: more input, the output written before going on, or closing.
   enum class Step : std::uint8_t { kContinue, kNeedInput, kFlush, kClose, kDeferred };
+  // What a read brought: bytes, nothing yet (wait for an edge), or the end (closed).
+  enum class Input : std::uint8_t { kData, kWait, kClosed };
+  // The readiness the connection waits for; events for anything else only set the flags.
+  enum class Await : std::uint8_t { kNothing, kInput, kOutput };
 
   void drive();
   Step process();
@@ -80,11 +90,11 @@ class Connection final : public DeadlineHook {
   bool send_file();
   bool wait_writable(bool progress);
   void close_file();
-  void on_writable(const boost::system::error_code& ec);
+  void on_writable();
   void wait_for_input();
-  void read();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
-  void on_readable(const boost::system::error_code& ec);
+  Input receive();
+  void end_of_input(int error);
+  void discard_input();
   /// Runs the application's code; an exception escaping it becomes a 500.
   template <class Call>
   void run_handler(Call&& call);
@@ -95,8 +105,7 @@ class Connection final : public DeadlineHook {
   void set_nodelay();
 
   Worker& worker_;
-  Socket socket_;
-  HandlerSlot slot_;
+  int fd_ = -1;
   ByteBuffer in_;
   ByteBuffer out_;
   FileBody file_;              // sent with sendfile after out_, when a response has one
@@ -108,11 +117,16 @@ class Connection final : public DeadlineHook {
   std::uint64_t requests_ = 0; // requests answered on this connection
   std::uint64_t idle_since_request_ = ~0ULL;  // requests_ when the idle deadline was armed
   std::uint32_t queued_ = 0;   // responses in out_ not yet written
+  std::uint32_t turn_reads_ = 0;  // reads since the poller last called
   CloseReason close_reason_ = CloseReason::kServer;
+  Await waiting_ = Await::kNothing;
+  // nginx's ready flags: the socket may have input / room for output. Cleared by a short read
+  // or EAGAIN, set by the next edge.
+  bool readable_ = false;
+  bool writable_ = true;
+  bool eof_pending_ = false;   // EPOLLRDHUP came: read until the end, whatever a read returns
   bool in_flight_ = false;     // the header was handled: counted in the worker's in-flight gauge
-  bool pending_ = false;       // an Asio operation is outstanding
-  bool parked_ = false;
-  bool parking_ = false;       // the read was cancelled to park
+  bool parked_ = false;        // idle, buffers given back
   bool closing_after_write_ = false;
   bool linger_ = false;        // after the last response, read and discard before closing
   bool lingering_ = false;

@@ -130,7 +130,7 @@ void ReuseportAcceptor::on_acceptable(const error_code& ec) {
     peer_.resize(size);
     Connection* connection = worker_.new_connection();
     error_code adopt_ec;
-    connection->socket().adopt(endpoint_.protocol(), fd, adopt_ec);
+    connection->adopt(fd, adopt_ec);
     if (adopt_ec) {
       worker_.destroy(connection);
       if (!handle_error(adopt_ec)) return;

@@ -46,6 +46,7 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
       config_(config),
       limits_(parser_limits(config.limits)),
       io_(1),
+      poller_(io_),
       log_(std::move(log)),
       buffers_(config.pools.buffer_bytes, config.pools.buffers_per_worker, kWarmBuffers),
       exchanges_(config.pools.contexts_per_worker,
@@ -68,6 +69,9 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
   current_ = &versions_.back();
   anchor_ = std::make_shared<WorkerAnchor>();
   anchor_->worker = this;
+  // A batch closes at most one connection per event it delivers (and per target it calls again).
+  closed_in_batch_.reserve(2 * EventPoller::kMaxEvents);
+  poller_.set_after_batch([](void* worker) { static_cast<Worker*>(worker)->destroy_closed(); }, this);
 }
 
 void Worker::release_app(AppVersion* version) {
@@ -125,8 +129,12 @@ Worker::~Worker() {
   // slots). Close them all and let the aborted handlers run here, before that memory goes away;
   // otherwise the io_context would destroy the operations after it.
   close_everything();
-  io_.restart();
-  io_.poll();
+  poller_.stop();
+  // Until nothing is left: a handler run here may stop the io_context again (a force-close
+  // posted before the worker's loop ended), which would leave the rest queued.
+  do {
+    io_.restart();
+  } while (io_.poll() > 0);
   acceptors_.clear();
   retired_acceptors_.clear();
 }
@@ -137,6 +145,7 @@ void Worker::add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
 
 void Worker::run() {
   publish_pool_stats();
+  poller_.start();
   for (auto& acceptor : acceptors_) acceptor->start();
   schedule_tick();
   io_.run();
@@ -185,7 +194,22 @@ void Worker::close_everything() {
 
 Connection* Worker::new_connection() { return connections_->create(*this); }
 
-void Worker::destroy(Connection* connection) { connections_->destroy(connection); }
+void Worker::destroy(Connection* connection) {
+  if (poller_.dispatching()) {
+    closed_in_batch_.push_back(connection);
+    return;
+  }
+  poller_.forget(*connection);
+  connections_->destroy(connection);
+}
+
+void Worker::destroy_closed() {
+  for (Connection* connection : closed_in_batch_) {
+    poller_.forget(*connection);
+    connections_->destroy(connection);
+  }
+  closed_in_batch_.clear();
+}
 
 void Worker::on_open() {
   ++open_;

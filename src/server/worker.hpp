@@ -26,6 +26,7 @@
 #include "server/application.hpp"
 #include "server/close_reason.hpp"
 #include "server/deadline_list.hpp"
+#include "server/event_poller.hpp"
 #include "server/request_observer.hpp"
 
 namespace spdlog {
@@ -103,6 +104,7 @@ class Worker final {
 
   std::size_t index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
+  EventPoller& poller() { return poller_; }
 
   /// Main thread, before run(): takes an acceptor already bound and listening.
   void add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor);
@@ -145,8 +147,8 @@ class Worker final {
   bool retiring() const { return retiring_; }
 
   Connection* new_connection();
-  /// Returns a closed connection's memory to the pool. The connection must have no pending
-  /// operation.
+  /// Returns a closed connection's memory to the pool; while the poller delivers a batch of
+  /// events (one may still be for this connection), after the batch.
   void destroy(Connection* connection);
   /// A connection was accepted and starts being served.
   void on_open();
@@ -199,12 +201,15 @@ class Worker final {
   void expire_deferred(Clock::time_point now);
   Connection* deferred_connection(std::uint32_t slot, std::uint32_t generation) const;
   void maybe_finish();
+  void destroy_closed();
   DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
 
   const std::size_t index_;
   const ServerConfig& config_;
   const ParserLimits limits_;
   boost::asio::io_context io_;
+  EventPoller poller_;
+  std::vector<Connection*> closed_in_batch_;  // destroyed once the poller's batch is delivered
   std::list<AppVersion> versions_;  // back() is current; older ones live while requests use them
   AppVersion* current_ = nullptr;
   std::shared_ptr<spdlog::logger> log_;

@@ -149,19 +149,22 @@ TEST(ZeroAllocationControl, TheCounterSeesAllocationsOnTheServerThreads) {
   EXPECT_GE(allocation_count() - before, 100u);
 }
 
-TEST(ZeroAllocationPerConnection, NewConnectionsAllocateAHandfulAtMost) {
+// A connection is a slab block and a registration in the worker's epoll set: no allocation. A
+// few in all are tolerated (a pool growing once), never one per connection.
+TEST(ZeroAllocationPerConnection, NewConnectionsAllocateNothing) {
   DefaultDaemon server;
+  const std::uint16_t port = server.port();  // Server::port() copies the listeners' endpoints
   const std::string request = get("/plaintext");
-  const std::size_t size = response_size(server.port(), request);
+  const std::size_t size = response_size(port, request);
   for (int i = 0; i < 200; ++i) {  // warm up
-    int fd = connect_to(server.port());
+    int fd = connect_to(port);
     ASSERT_TRUE(round_trip(fd, request.data(), request.size(), size));
     ::close(fd);
   }
   constexpr int kConnections = 500;
   const std::uint64_t before = allocation_count();
   for (int i = 0; i < kConnections; ++i) {
-    int fd = connect_to(server.port());
+    int fd = connect_to(port);
     ASSERT_TRUE(round_trip(fd, request.data(), request.size(), size));
     ::close(fd);
   }
@@ -169,7 +172,7 @@ TEST(ZeroAllocationPerConnection, NewConnectionsAllocateAHandfulAtMost) {
   std::printf("%llu allocations over %d connections of one request each (%.3f per connection)\n",
               static_cast<unsigned long long>(allocations), kConnections,
               static_cast<double>(allocations) / kConnections);
-  EXPECT_LE(allocations, 5u * kConnections);
+  EXPECT_LE(allocations, 5u);
 }
 
 }  // namespace

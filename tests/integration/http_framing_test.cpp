@@ -25,6 +25,30 @@ TEST(HttpFraming, KeepAliveServesSeveralRequestsOnOneConnection) {
   }
 }
 
+// The request and the FIN arrive together, often in one readiness event: a read that returns the
+// request is short, yet the socket is not drained (the end of input waits behind it). The
+// connection must still see the FIN after answering, and close — not sit until the idle timeout.
+TEST(HttpFraming, ARequestFollowedAtOnceByAHalfCloseIsAnsweredThenClosed) {
+  ServerConfig config = test_config();
+  config.timeouts.idle = std::chrono::minutes(10);  // only the client's FIN can close it in time
+  TestServer server(config);
+  for (int i = 0; i < 50; ++i) {
+    RawClient client(server.port());
+    const std::string requests = i % 2 == 0 ? get("/plaintext") : get("/path/a") + get("/path/b");
+    ASSERT_TRUE(client.send(requests));
+    client.shutdown_write();
+    auto r = client.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200);
+    if (i % 2 == 1) {
+      auto second = client.read_response();
+      ASSERT_TRUE(second) << i;
+      EXPECT_EQ(second->body, "/path/b");
+    }
+    EXPECT_TRUE(client.wait_closed(5s)) << i;
+  }
+}
+
 TEST(HttpFraming, PipelinedRequestsAreAnsweredInOrderWithOneWrite) {
   TestServer server;
   RawClient client(server.port());

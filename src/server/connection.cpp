@@ -598,6 +598,21 @@ bool Connection::close_if_idle() {
   if (!idle || out_pos_ < out_.size() || file_.fd >= 0 || lingering_ || closing_after_write_) {
     return false;
   }
+  if (waiting_ == Await::kInput) {
+    // A request may have arrived that no event has announced yet (a proxy reusing the
+    // connection just now): one read tells. Served, its response closes the connection.
+    readable_ = true;
+    waiting_ = Await::kNothing;
+    switch (receive()) {
+      case Input::kData:
+        drive();
+        return false;
+      case Input::kClosed:
+        return true;
+      case Input::kWait:
+        break;
+    }
+  }
   close(CloseReason::kServer);
   return true;
 }

@@ -84,6 +84,11 @@ error_code EventPoller::add(int fd, PollTarget& target) {
   return {};
 }
 
+void EventPoller::remove(int fd) {
+  epoll_event ignored{};
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ignored);
+}
+
 void EventPoller::post(PollTarget& target) { posted_.push_back(&target); }
 
 void EventPoller::forget(PollTarget& target) {

@@ -59,6 +59,9 @@ class EventPoller final {
   /// Registers a non-blocking socket (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET). The target is
   /// told of events until the descriptor is closed.
   boost::system::error_code add(int fd, PollTarget& target);
+  /// Unregisters fd, for a descriptor whose socket other descriptors keep open (close(2) alone
+  /// would leave it in the set).
+  void remove(int fd);
   /// Calls target.on_events(0) after the events already collected: a target that still has input
   /// but has had its turn (fairness among connections) asks to go on later.
   void post(PollTarget& target);

@@ -1,6 +1,5 @@
 #include "server/reuseport_acceptor.hpp"
 
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <spdlog/logger.h>
@@ -92,37 +91,58 @@ ReuseportAcceptor::ReuseportAcceptor(Worker& worker, int inherited_fd)
   }
 }
 
-ReuseportAcceptor::~ReuseportAcceptor() = default;
+ReuseportAcceptor::~ReuseportAcceptor() { close_listener(); }
 
-void ReuseportAcceptor::start() { accept_next(); }
+void ReuseportAcceptor::start() {
+  if (stopped_ || fd_ >= 0) return;
+  // From here the worker's poller watches the socket; Asio lets go of it (no registration left
+  // in its reactor to wake it for nothing at each connection).
+  error_code ec;
+  fd_ = acceptor_.release(ec);
+  if (!ec) ec = worker_.poller().add(fd_, *this);
+  if (ec) {
+    worker_.log().error("cannot watch {} for connections: {}", describe(endpoint_), ec.message());
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    stopped_ = true;
+  }
+  // Connections already queued were reported by the registration: they come as an event.
+}
 
 void ReuseportAcceptor::stop() {
   stopped_ = true;
-  error_code ignored;
-  acceptor_.close(ignored);
+  close_listener();
   pause_.cancel();
 }
 
-// Waiting for readiness rather than async_accept: Asio's accept would be a speculative accept(2)
-// that fails with EAGAIN each time the queue was just emptied, and a socket without
-// SOCK_NONBLOCK that needs an ioctl later.
-void ReuseportAcceptor::accept_next() {
-  if (stopped_) return;
-  acceptor_.async_wait(Acceptor::wait_read,
-                       asio::bind_allocator(SlotAllocator<void>(slot_),
-                                            [this](const error_code& ec) { on_acceptable(ec); }));
-}
-
-void ReuseportAcceptor::on_acceptable(const error_code& ec) {
-  if (ec) {
-    if (handle_error(ec)) accept_next();
+void ReuseportAcceptor::close_listener() {
+  if (fd_ < 0) {
+    error_code ignored;
+    acceptor_.close(ignored);  // never started
     return;
   }
-  for (int i = 0; i < kAcceptBatch && !stopped_; ++i) {
+  // An inherited socket is shared with other descriptors, which would keep it in the epoll set
+  // after close(2): remove it first.
+  worker_.poller().remove(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  worker_.poller().forget(*this);
+}
+
+void ReuseportAcceptor::on_events(std::uint32_t) {
+  if (!stopped_ && !paused_) accept_batch();
+}
+
+// Readiness from the poller rather than Asio's async_accept: that would be a speculative accept(2)
+// failing with EAGAIN each time the queue was just emptied, a socket without SOCK_NONBLOCK that
+// needs an ioctl later, and an epoll_ctl to re-arm after each batch.
+void ReuseportAcceptor::accept_batch() {
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    if (stopped_) return;
     socklen_t size = static_cast<socklen_t>(peer_.capacity());
-    const int fd = ::accept4(acceptor_.native_handle(), peer_.data(), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = ::accept4(fd_, peer_.data(), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // drained: the next edge says when
       if (errno == EINTR) continue;
       if (!handle_error(error_code(errno, boost::system::system_category()))) return;
       continue;
@@ -138,9 +158,8 @@ void ReuseportAcceptor::on_acceptable(const error_code& ec) {
     }
     serve(connection);
   }
-  // After a full batch the queue may still hold connections: the wait reports them at once
-  // (EPOLL_CTL_MOD re-arms an edge-triggered descriptor that is ready).
-  accept_next();
+  // A full batch: the queue may hold more, which no new edge would announce. Other work first.
+  worker_.poller().post(*this);
 }
 
 void ReuseportAcceptor::serve(Connection* connection) {
@@ -161,9 +180,11 @@ bool ReuseportAcceptor::handle_error(const error_code& ec) {
       ec == asio::error::no_memory) {
     worker_.log().error("accept: {}; pausing accepts for {} ms", ec.message(),
                         kDescriptorPause.count());
+    paused_ = true;
     pause_.expires_after(kDescriptorPause);
     pause_.async_wait([this](const error_code& e) {
-      if (!e) accept_next();
+      paused_ = false;
+      if (!e && !stopped_) accept_batch();
     });
     return false;
   }

@@ -5,7 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "server/handler_slot.hpp"
+#include "server/event_poller.hpp"
 
 namespace surge::detail {
 
@@ -13,11 +13,12 @@ class Connection;
 class Worker;
 
 /// Every worker binds its own socket to the same address with SO_REUSEPORT; the kernel spreads
-/// incoming connections across them, and a connection stays on the worker that accepted it. After
-/// each readiness notification it accepts with accept4(2) until the queue is empty (no wake-up per
-/// connection, no FIONBIO ioctl per connection).
+/// incoming connections across them, and a connection stays on the worker that accepted it. The
+/// worker's EventPoller watches the socket (edge-triggered, registered once); after each edge it
+/// accepts with accept4(2) until the queue is empty, kAcceptBatch at a time (no wake-up, no
+/// FIONBIO ioctl and no epoll_ctl per connection).
 /// Running out of file descriptors pauses accepting briefly instead of spinning.
-class ReuseportAcceptor final {
+class ReuseportAcceptor final : public PollTarget {
  public:
   /// SO_REUSEPORT would let this process join a port another process (an older surged, anything
   /// else run by the same user) already listens on, and the kernel would split connections
@@ -35,6 +36,8 @@ class ReuseportAcceptor final {
   /// workers share the socket's queue; `fd` itself stays open). Throws std::system_error.
   ReuseportAcceptor(Worker& worker, int inherited_fd);
   ~ReuseportAcceptor();
+  ReuseportAcceptor(const ReuseportAcceptor&) = delete;
+  ReuseportAcceptor& operator=(const ReuseportAcceptor&) = delete;
 
   /// The address it is bound to (port 0 resolved), even after stop().
   const boost::asio::ip::tcp::endpoint& local_endpoint() const { return endpoint_; }
@@ -44,19 +47,23 @@ class ReuseportAcceptor final {
   /// other workers' sockets while they still listen).
   void stop();
 
+  /// The poller: connections are waiting (or the acceptor's turn came again).
+  void on_events(std::uint32_t events) override;
+
  private:
-  void accept_next();
-  void on_acceptable(const boost::system::error_code& ec);
+  void accept_batch();
+  void close_listener();
   void serve(Connection* connection);
   bool handle_error(const boost::system::error_code& ec);
 
   Worker& worker_;
-  Acceptor acceptor_;
+  Acceptor acceptor_;  // opens, binds and listens; released to fd_ at start()
+  int fd_ = -1;
   boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::steady_timer pause_;
   boost::asio::ip::tcp::endpoint peer_;
-  HandlerSlot slot_;
   bool stopped_ = false;
+  bool paused_ = false;  // out of descriptors: edges are ignored until the pause ends
 };
 
 }  // namespace surge::detail

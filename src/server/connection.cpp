@@ -509,6 +509,14 @@ bool Connection::wait_writable(bool progress) {
   // The send buffer is full: EPOLLOUT's next edge says when it has room again.
   writable_ = false;
   waiting_ = Await::kOutput;
+  if (!output_watched_) {
+    output_watched_ = true;
+    if (boost::system::error_code ec = worker_.poller().watch_output(fd_, *this)) {
+      worker_.log().warn("{} port {}: cannot wait for the socket to drain: {}", peer_.ip_string(),
+                         peer_.port, ec.message());
+      close(CloseReason::kError);
+    }
+  }
   return false;
 }
 

@@ -125,6 +125,7 @@ class Connection final : public DeadlineHook, public PollTarget {
   bool readable_ = false;
   bool writable_ = true;
   bool eof_pending_ = false;   // EPOLLRDHUP came: read until the end, whatever a read returns
+  bool output_watched_ = false;  // EPOLLOUT added to the registration (a write blocked once)
   bool in_flight_ = false;     // the header was handled: counted in the worker's in-flight gauge
   bool parked_ = false;        // idle, buffers given back
   bool closing_after_write_ = false;

@@ -74,14 +74,24 @@ EventPoller::~EventPoller() {
   ::close(epfd_);
 }
 
-error_code EventPoller::add(int fd, PollTarget& target) {
+namespace {
+
+error_code control(int epfd, int operation, int fd, std::uint32_t events, PollTarget& target) {
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.events = events;
   event.data.ptr = &target;
-  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-    return {errno, boost::system::system_category()};
-  }
+  if (::epoll_ctl(epfd, operation, fd, &event) != 0) return {errno, boost::system::system_category()};
   return {};
+}
+
+}  // namespace
+
+error_code EventPoller::add(int fd, PollTarget& target) {
+  return control(epfd_, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, target);
+}
+
+error_code EventPoller::watch_output(int fd, PollTarget& target) {
+  return control(epfd_, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, target);
 }
 
 void EventPoller::remove(int fd) {

@@ -31,8 +31,9 @@ class PollTarget {
   ~PollTarget() = default;
 };
 
-/// nginx's way with epoll. A socket is registered once, when it is accepted, for input, output and
-/// the peer's half-close, edge-triggered; it is never modified, and close(2) removes it. Its owner
+/// nginx's way with epoll. A socket is registered once, when it is accepted, for input and the
+/// peer's half-close, edge-triggered (output is added the first time a write would block); close(2)
+/// removes it. Its owner
 /// keeps nginx's `ready` flags: a read shorter than the buffer drained the socket, so the next
 /// read waits for the next edge instead of being tried at once for EAGAIN (what Asio's
 /// speculative reads cost: a system call per keep-alive request), and EPOLLRDHUP tells whether a
@@ -43,7 +44,7 @@ class PollTarget {
 /// operation of our own collects the events with epoll_wait(0) when Asio sees the set ready.
 /// After a harvest shorter than the event array the set is drained and the operation waits for
 /// the next edge without a system call. A busy worker pays one epoll_wait of its own per batch of
-/// events; no epoll_ctl is ever issued after a socket's registration.
+/// events; no epoll_ctl is issued after a socket's registration unless its writes block.
 ///
 /// Worker thread only.
 class EventPoller final {
@@ -56,9 +57,14 @@ class EventPoller final {
   EventPoller(const EventPoller&) = delete;
   EventPoller& operator=(const EventPoller&) = delete;
 
-  /// Registers a non-blocking socket (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET). The target is
+  /// Registers a non-blocking socket for input (EPOLLIN | EPOLLRDHUP | EPOLLET). The target is
   /// told of events until the descriptor is closed.
   boost::system::error_code add(int fd, PollTarget& target);
+  /// Adds output (EPOLLOUT) to fd's registration, for good: called the first time a write would
+  /// block. Not registered from the start because a fresh socket is writable at once, and that
+  /// edge alone would cost every new connection a wake-up of the worker for nothing. If the
+  /// socket already has room, the edge comes at once.
+  boost::system::error_code watch_output(int fd, PollTarget& target);
   /// Unregisters fd, for a descriptor whose socket other descriptors keep open (close(2) alone
   /// would leave it in the set).
   void remove(int fd);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <vector>
 
@@ -55,27 +56,44 @@ class EventPollerTest : public ::testing::Test {
   EventPoller poller{io};
 };
 
-TEST_F(EventPollerTest, ReportsARegisteredSocketsReadinessOncePerEdge) {
+TEST_F(EventPollerTest, ReportsARegisteredSocketsInputOncePerEdge) {
   SocketPair pair;
   Recorder target;
   watch(pair.fds[0], target);
-  // Registered writable: one edge for the room to write.
-  ASSERT_EQ(target.seen.size(), 1u);
-  EXPECT_TRUE(target.seen[0] & EPOLLOUT);
-  EXPECT_FALSE(target.seen[0] & EPOLLIN);
+  // Registered for input only: a fresh socket's room to write is no reason to wake anyone.
+  EXPECT_TRUE(target.seen.empty());
 
   ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
   drain(io);
-  ASSERT_EQ(target.seen.size(), 2u);
-  EXPECT_TRUE(target.seen[1] & EPOLLIN);
+  ASSERT_EQ(target.seen.size(), 1u);
+  EXPECT_TRUE(target.seen[0] & EPOLLIN);
   // Edge-triggered: nothing new arrived, nothing is reported again though the byte is unread.
   drain(io);
-  EXPECT_EQ(target.seen.size(), 2u);
+  EXPECT_EQ(target.seen.size(), 1u);
 
   ::shutdown(pair.fds[1], SHUT_WR);
   drain(io);
-  ASSERT_EQ(target.seen.size(), 3u);
-  EXPECT_TRUE(target.seen[2] & EPOLLRDHUP);  // the FIN behind the unread byte is announced
+  ASSERT_EQ(target.seen.size(), 2u);
+  EXPECT_TRUE(target.seen[1] & EPOLLRDHUP);  // the FIN behind the unread byte is announced
+}
+
+TEST_F(EventPollerTest, WatchingOutputReportsTheRoomAWriteWaitsFor) {
+  SocketPair pair;
+  Recorder target;
+  watch(pair.fds[0], target);
+  // Fill the socket until a write would block, as a connection does before it waits.
+  char block[4096] = {};
+  while (::write(pair.fds[0], block, sizeof(block)) > 0) {
+  }
+  ASSERT_EQ(errno, EAGAIN);
+  ASSERT_FALSE(poller.watch_output(pair.fds[0], target));
+  drain(io);
+  EXPECT_TRUE(target.seen.empty());  // still full
+  while (::read(pair.fds[1], block, sizeof(block)) > 0) {
+  }
+  drain(io);
+  ASSERT_FALSE(target.seen.empty());
+  EXPECT_TRUE(target.seen.back() & EPOLLOUT);
 }
 
 TEST_F(EventPollerTest, DeliversEveryEventOfABatchLargerThanOneHarvest) {
@@ -88,8 +106,8 @@ TEST_F(EventPollerTest, DeliversEveryEventOfABatchLargerThanOneHarvest) {
   for (int i = 0; i < kSockets; ++i) ASSERT_EQ(::write(pairs[i].fds[1], "x", 1), 1);
   drain(io);
   for (int i = 0; i < kSockets; ++i) {
-    ASSERT_EQ(targets[i].seen.size(), 2u) << i;
-    EXPECT_TRUE(targets[i].seen[1] & EPOLLIN) << i;
+    ASSERT_EQ(targets[i].seen.size(), 1u) << i;
+    EXPECT_TRUE(targets[i].seen[0] & EPOLLIN) << i;
   }
 }
 
@@ -106,7 +124,9 @@ TEST_F(EventPollerTest, CallsAPostedTargetAgainUnlessForgotten) {
   reposting.poller = &poller;
   SocketPair pair;
   watch(pair.fds[0], reposting);
-  EXPECT_EQ(reposting.turns, 5);  // the registration's edge, then four posted turns
+  ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
+  drain(io);
+  EXPECT_EQ(reposting.turns, 5);  // the input's edge, then four posted turns
 
   Recorder forgotten;
   poller.post(forgotten);
@@ -127,6 +147,8 @@ TEST_F(EventPollerTest, TellsWhetherABatchIsBeingDelivered) {
   poller.set_after_batch([](void* count) { ++*static_cast<int*>(count); }, &batches);
   SocketPair pair;
   watch(pair.fds[0], probe);
+  ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
+  drain(io);
   EXPECT_TRUE(probe.dispatching);
   EXPECT_FALSE(poller.dispatching());
   EXPECT_EQ(batches, 1);
@@ -136,9 +158,11 @@ TEST_F(EventPollerTest, StoppedItCollectsNothingMore) {
   SocketPair pair;
   Recorder target;
   watch(pair.fds[0], target);
+  ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
+  drain(io);
   poller.stop();
   drain(io);
-  ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
+  ASSERT_EQ(::write(pair.fds[1], "y", 1), 1);
   drain(io);
   EXPECT_EQ(target.seen.size(), 1u);
   // The io_context has no work left: its run() returns instead of waiting for the set.

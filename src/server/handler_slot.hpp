@@ -1,15 +1,15 @@
 #pragma once
-// HandlerSlot: storage inside a connection for its one pending Asio operation.
+// HandlerSlot: storage inside an object for its one pending Asio operation.
 
 #include <cstddef>
 #include <new>
 
 namespace surge::detail {
 
-/// Asio allocates each pending operation (handler, buffers, bookkeeping) through the handler's
-/// associated allocator. A connection has at most one operation pending at a time, so the memory
-/// lives in the connection itself: no malloc per read or write. A request that does not fit (or
-/// a second concurrent one) falls back to the heap, where the allocation-counting tests see it.
+/// Asio allocates each pending operation (handler, bookkeeping) through the handler's associated
+/// allocator. An object with at most one operation pending at a time (the EventPoller's resume
+/// post) keeps the memory in itself: no malloc per operation. A request that does not fit (or a
+/// second concurrent one) falls back to the heap, where the allocation-counting tests see it.
 class HandlerSlot final {
  public:
   static constexpr std::size_t kSize = 160;

@@ -109,8 +109,8 @@ void Worker::post_remove_acceptor(boost::asio::ip::tcp::endpoint endpoint) {
     for (auto it = acceptors_.begin(); it != acceptors_.end(); ++it) {
       if ((*it)->local_endpoint() == endpoint) {
         (*it)->stop();
-        // Its pending accept completes (aborted) later and still uses it: keep it alive until
-        // the worker ends, then let the destructor drain it.
+        // Stopped, it is out of the poller; its pause timer's handler may still be queued and use
+        // it: kept until the worker ends.
         retired_acceptors_.push_back(std::move(*it));
         acceptors_.erase(it);
         return;

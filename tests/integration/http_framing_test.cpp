@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
@@ -47,6 +48,24 @@ TEST(HttpFraming, ARequestFollowedAtOnceByAHalfCloseIsAnsweredThenClosed) {
     }
     EXPECT_TRUE(client.wait_closed(5s)) << i;
   }
+}
+
+// The writes block (far more than the socket buffers hold, and the client waits before reading):
+// the connection waits for room, then goes on, and stays usable.
+TEST(HttpFraming, AResponseLargerThanTheSocketBuffersReachesASlowReaderWhole) {
+  TestServer server;
+  RawClient client(server.port());
+  const std::size_t size = 16u << 20;
+  ASSERT_TRUE(client.send(get("/big?n=" + std::to_string(size))));
+  std::this_thread::sleep_for(200ms);
+  auto r = client.read_response(20s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), size);
+  ASSERT_TRUE(client.send(get("/plaintext")));
+  auto next = client.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "Hello, World!");
 }
 
 TEST(HttpFraming, PipelinedRequestsAreAnsweredInOrderWithOneWrite) {

@@ -94,6 +94,7 @@ void Worker::post_swap_app(std::shared_ptr<const Application> app,
     ++old->users;
     release_app(old);
   });
+  poller_.wake();
 }
 
 void Worker::post_add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
@@ -102,6 +103,7 @@ void Worker::post_add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
     acceptor->start();
     acceptors_.push_back(acceptor);
   });
+  poller_.wake();
 }
 
 void Worker::post_remove_acceptor(boost::asio::ip::tcp::endpoint endpoint) {
@@ -117,6 +119,7 @@ void Worker::post_remove_acceptor(boost::asio::ip::tcp::endpoint endpoint) {
       }
     }
   });
+  poller_.wake();
 }
 
 Worker::~Worker() {
@@ -129,7 +132,6 @@ Worker::~Worker() {
   // slots). Close them all and let the aborted handlers run here, before that memory goes away;
   // otherwise the io_context would destroy the operations after it.
   close_everything();
-  poller_.stop();
   // Until nothing is left: a handler run here may stop the io_context again (a force-close
   // posted before the worker's loop ended), which would leave the rest queued.
   do {
@@ -145,15 +147,15 @@ void Worker::add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor) {
 
 void Worker::run() {
   publish_pool_stats();
-  poller_.start();
   for (auto& acceptor : acceptors_) acceptor->start();
   schedule_tick();
-  io_.run();
+  poller_.run();
   heartbeat_.store(Clock::time_point::max().time_since_epoch().count() / 2, std::memory_order_relaxed);
 }
 
 void Worker::post_retire_connections() {
   boost::asio::post(io_, [this] { retiring_ = true; });
+  poller_.wake();
 }
 
 void Worker::post_stop_accepting() {
@@ -165,6 +167,7 @@ void Worker::post_stop_accepting() {
     close_idle_connections();
     maybe_finish();
   });
+  poller_.wake();
 }
 
 void Worker::post_force_close() {
@@ -175,6 +178,7 @@ void Worker::post_force_close() {
     tick_.cancel();
     io_.stop();
   });
+  poller_.wake();
 }
 
 void Worker::close_everything() {
@@ -314,6 +318,7 @@ void Worker::post_resume(std::uint32_t slot, std::uint32_t generation,
   boost::asio::post(io_, [this, slot, generation, fill = std::move(fill)]() mutable {
     if (Connection* connection = deferred_connection(slot, generation)) connection->resume(fill);
   });
+  poller_.wake();
 }
 
 void Worker::post_abandon(std::uint32_t slot, std::uint32_t generation) {
@@ -323,6 +328,7 @@ void Worker::post_abandon(std::uint32_t slot, std::uint32_t generation) {
       connection->fail_deferred(500, "internal server error: the handler dropped its response\n");
     }
   });
+  poller_.wake();
 }
 
 void Worker::expire_deferred(Clock::time_point now) {

@@ -28,9 +28,6 @@ struct Expose {
 };
 template struct Expose<ReactorDescriptor, &asio::detail::epoll_reactor::epoll_fd_>;
 
-// The data of Asio's descriptor in the set: no target has this address.
-char asio_marker;
-
 error_code control(int epfd, int operation, int fd, std::uint32_t events, void* data) {
   epoll_event event{};
   event.events = events;
@@ -49,7 +46,8 @@ EventPoller::EventPoller(asio::io_context& io)
   if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   const int asio_fd = reactor_.*member(ReactorDescriptor{});
   // Level-triggered: readable for as long as Asio's set has something to collect.
-  if (error_code ec = control(epfd_, EPOLL_CTL_ADD, asio_fd, EPOLLIN, &asio_marker)) {
+  // Its event carries the poller's own address, which no target has.
+  if (error_code ec = control(epfd_, EPOLL_CTL_ADD, asio_fd, EPOLLIN, this)) {
     ::close(epfd_);
     throw std::system_error(ec, "adding Asio's reactor to the worker's epoll set");
   }
@@ -106,7 +104,7 @@ void EventPoller::deliver(int count) {
   dispatching_ = true;
   for (int i = 0; i < count; ++i) {
     void* data = events_[i].data.ptr;
-    if (data == &asio_marker) {
+    if (data == this) {
       asio_ready_ = true;
       continue;
     }

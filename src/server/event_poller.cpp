@@ -83,12 +83,8 @@ void EventPoller::wake() {
 }
 
 void EventPoller::run() {
-  for (;;) {
-    if (asio_ready_) {
-      asio_ready_ = false;
-      io_.poll();  // handlers, expired timers; one epoll_wait(0) on Asio's set
-    }
-    if (io_.stopped()) return;
+  io_.poll();
+  while (!io_.stopped()) {
     // Targets waiting for another turn: look at the set without blocking.
     const int timeout = posted_.empty() ? -1 : 0;
     const int count = ::epoll_wait(epfd_, events_.data(), kMaxEvents, timeout);
@@ -96,6 +92,15 @@ void EventPoller::run() {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "epoll_wait");
     }
+    // Asio's work first, as its own loop would: what was posted before these events arrived
+    // (a shutdown saying responses must close, say) runs before they are served.
+    for (int i = 0; i < count; ++i) {
+      if (events_[i].data.ptr == this) {
+        io_.poll();  // handlers, expired timers; one epoll_wait(0) on Asio's set
+        break;
+      }
+    }
+    if (io_.stopped()) return;
     deliver(count);
   }
 }
@@ -104,11 +109,7 @@ void EventPoller::deliver(int count) {
   dispatching_ = true;
   for (int i = 0; i < count; ++i) {
     void* data = events_[i].data.ptr;
-    if (data == this) {
-      asio_ready_ = true;
-      continue;
-    }
-    static_cast<PollTarget*>(data)->on_events(events_[i].events);
+    if (data != this) static_cast<PollTarget*>(data)->on_events(events_[i].events);
   }
   if (!posted_.empty()) {
     delivering_.swap(posted_);

@@ -39,8 +39,9 @@ class PollTarget {
 ///
 /// run() is the worker's loop: it blocks in epoll_wait on this set only. Asio's own epoll
 /// descriptor is in the set (level-triggered), so timers (Asio arms a timerfd in its set) and
-/// posted handlers wake the loop, which then runs io_context::poll(); otherwise Asio costs
-/// nothing per round. One epoll_wait per round of events, as nginx's loop.
+/// posted handlers wake the loop, which then runs io_context::poll() before it serves the
+/// sockets' events of the same round; otherwise Asio costs nothing per round. One epoll_wait per
+/// round of events, as nginx's loop.
 ///
 /// Posted work must wake the loop: Asio interrupts its reactor only when it believes a thread is
 /// blocked in it, never the case here, so whoever posts to the io_context calls wake() after.
@@ -99,7 +100,6 @@ class EventPoller final {
   std::vector<PollTarget*> delivering_;  // the posted targets being called now
   void (*after_batch_)(void*) = nullptr;
   void* after_context_ = nullptr;
-  bool asio_ready_ = true;  // Asio's set has events (or handlers were posted): poll() it
   bool dispatching_ = false;
 };
 

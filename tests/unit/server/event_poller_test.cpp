@@ -200,6 +200,35 @@ TEST_F(EventPollerTest, WorkPostedFromAnotherThreadRunsAfterWake) {
   EXPECT_TRUE(ran);
 }
 
+// A handler posted before a socket's event arrived runs before that event is served, as in Asio's
+// own loop: a worker told to retire must say "close" on the very next response.
+TEST_F(EventPollerTest, WorkPostedBeforeAnEventRunsBeforeTheEventIsServed) {
+  auto keep_running = boost::asio::make_work_guard(io);
+  SocketPair first;
+  SocketPair second;
+  bool posted_ran = false;
+  bool seen_after_post = false;
+  struct Trigger final : PollTarget {
+    std::function<void()> act;
+    void on_events(std::uint32_t) override { act(); }
+  } trigger, probe;
+  trigger.act = [&] {
+    // Both become ready during this batch, so the next epoll_wait returns them together.
+    boost::asio::post(io, [&] { posted_ran = true; });
+    poller.wake();
+    EXPECT_EQ(::write(second.fds[1], "x", 1), 1);
+  };
+  probe.act = [&] {
+    seen_after_post = posted_ran;
+    io.stop();
+  };
+  ASSERT_FALSE(poller.add(first.fds[0], trigger));
+  ASSERT_FALSE(poller.add(second.fds[0], probe));
+  ASSERT_EQ(::write(first.fds[1], "x", 1), 1);
+  poller.run();
+  EXPECT_TRUE(seen_after_post);
+}
+
 TEST_F(EventPollerTest, AddingAnInvalidDescriptorIsAnError) {
   Recorder target;
   EXPECT_TRUE(poller.add(-1, target));

@@ -17,7 +17,6 @@ using detail::is_engine_field;
 using detail::is_field_value;
 using detail::is_token;
 
-
 }  // namespace
 
 Method Request::method() const { return ex_->head().method; }

@@ -73,7 +73,6 @@ class ClientAddressResolver final {
   ClientAddressConfig config_;
 };
 
-
 /// `address` with is_v4 set exactly when it is IPv4-mapped: a dual-stack socket reports IPv4
 /// peers as ::ffff:a.b.c.d without it, and an IPv6 prefix must never cut an IPv4 address.
 PeerAddress normalised(PeerAddress address);

@@ -370,10 +370,10 @@ void Connection::on_events(std::uint32_t events) {
   if (closed_) return;
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) readable_ = true;
   if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) eof_pending_ = true;
-  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) writable_ = true;
   turn_reads_ = 0;
   if (waiting_ == Await::kOutput) {
-    if (!writable_) return;
+    // Only an edge after the write blocked can say there is room (or that the peer is gone).
+    if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) == 0) return;
     waiting_ = Await::kNothing;
     on_writable();
     return;
@@ -507,7 +507,6 @@ bool Connection::wait_writable(bool progress) {
     worker_.arm(*this, Wait::kWrite);
   }
   // The send buffer is full: EPOLLOUT's next edge says when it has room again.
-  writable_ = false;
   waiting_ = Await::kOutput;
   if (!output_watched_) {
     output_watched_ = true;

@@ -120,10 +120,9 @@ class Connection final : public DeadlineHook, public PollTarget {
   std::uint32_t turn_reads_ = 0;  // reads since the poller last called
   CloseReason close_reason_ = CloseReason::kServer;
   Await waiting_ = Await::kNothing;
-  // nginx's ready flags: the socket may have input / room for output. Cleared by a short read
-  // or EAGAIN, set by the next edge.
+  // nginx's ready flag: the socket may have input. Cleared by a short read or EAGAIN, set by the
+  // next edge. (Output needs none: a blocked write waits for the next EPOLLOUT edge.)
   bool readable_ = false;
-  bool writable_ = true;
   bool eof_pending_ = false;   // EPOLLRDHUP came: read until the end, whatever a read returns
   bool output_watched_ = false;  // EPOLLOUT added to the registration (a write blocked once)
   bool in_flight_ = false;     // the header was handled: counted in the worker's in-flight gauge

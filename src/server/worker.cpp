@@ -128,9 +128,9 @@ Worker::~Worker() {
     std::lock_guard lock(anchor_->mutex);
     anchor_->worker = nullptr;
   }
-  // Every pending operation lives in memory owned by a connection or an acceptor (their handler
-  // slots). Close them all and let the aborted handlers run here, before that memory goes away;
-  // otherwise the io_context would destroy the operations after it.
+  // Handlers still queued (posts, the acceptors' pause timers) use this worker, its connections
+  // and acceptors: close everything and let them run here, before that memory goes away;
+  // otherwise the io_context would destroy them after it.
   close_everything();
   // Until nothing is left: a handler run here may stop the io_context again (a force-close
   // posted before the worker's loop ended), which would leave the rest queued.
@@ -203,16 +203,17 @@ void Worker::destroy(Connection* connection) {
     closed_in_batch_.push_back(connection);
     return;
   }
-  poller_.forget(*connection);
-  connections_->destroy(connection);
+  free_connection(connection);
 }
 
 void Worker::destroy_closed() {
-  for (Connection* connection : closed_in_batch_) {
-    poller_.forget(*connection);
-    connections_->destroy(connection);
-  }
+  for (Connection* connection : closed_in_batch_) free_connection(connection);
   closed_in_batch_.clear();
+}
+
+void Worker::free_connection(Connection* connection) {
+  poller_.forget(*connection);
+  connections_->destroy(connection);
 }
 
 void Worker::on_open() {
@@ -249,7 +250,6 @@ void Worker::park(Connection& connection) {
   disarm(connection);
   list(Wait::kParked).push_back(connection, deadline);
 }
-
 
 void Worker::schedule_tick() {
   tick_.expires_after(tick_interval_);

@@ -185,8 +185,6 @@ class Worker final {
   OffloadPool* offload() const { return offload_; }
   void set_offload(OffloadPool* pool) { offload_ = pool; }
 
-  /// Whether any version has observers (then requests are timed).
-
   /// Any thread (the exporter): the counters.
   const WorkerStats& published_stats() const { return stats_; }
 
@@ -202,6 +200,7 @@ class Worker final {
   Connection* deferred_connection(std::uint32_t slot, std::uint32_t generation) const;
   void maybe_finish();
   void destroy_closed();
+  void free_connection(Connection* connection);
   DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
 
   const std::size_t index_;

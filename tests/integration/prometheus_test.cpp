@@ -159,19 +159,30 @@ CommandResult promtool_check_metrics(const TempDir& dir, const std::string& expo
   return run_command("promtool check metrics < " + dir.write("scrape.txt", exposition));
 }
 
-TEST(Promtool, ChecksARealScrapeOfEveryMetricSource) {
-  if (!installed("promtool")) GTEST_SKIP() << "promtool is not installed (deploy/install-deps.sh --test)";
-  Surged surged;
-  ASSERT_TRUE(surged.started()) << surged.process().output();
-  send_every_kind_of_request(surged.port());
+// A surged that has answered one request of each kind, for the checks with promtool.
+class Promtool : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!installed("promtool")) GTEST_SKIP() << "promtool is not installed (deploy/install-deps.sh --test)";
+    surged_.emplace();
+    ASSERT_TRUE(surged_->started()) << surged_->process().output();
+    send_every_kind_of_request(surged_->port());
+  }
+  Surged& surged() { return *surged_; }
 
-  auto scrape = fetch(surged.metrics_port(), get("/metrics"));
+ private:
+  std::optional<Surged> surged_;
+};
+
+TEST_F(Promtool, ChecksARealScrapeOfEveryMetricSource) {
+
+  auto scrape = fetch(surged().metrics_port(), get("/metrics"));
   ASSERT_TRUE(scrape);
   ASSERT_EQ(scrape->status, 200);
   // prometheus-cpp's exposer says only "text/plain; charset=utf-8"; Prometheus reads that as the
   // text format too.
   EXPECT_EQ(scrape->header("Content-Type").value_or("").rfind("text/plain", 0), 0u);
-  const CommandResult check = promtool_check_metrics(surged.dir(), scrape->body);
+  const CommandResult check = promtool_check_metrics(surged().dir(), scrape->body);
   EXPECT_EQ(check.code, 0) << check.output;
   EXPECT_EQ(check.output, "") << "promtool warnings";
 
@@ -200,19 +211,15 @@ TEST(Promtool, ChecksARealScrapeOfEveryMetricSource) {
   EXPECT_TRUE(std::regex_search(text, std::regex(R"(http_requests_total\{[^}]*code="400"\} 1)"))) << text;
 }
 
-TEST(Promtool, TheMainListenerServesTheSameExposition) {
-  if (!installed("promtool")) GTEST_SKIP() << "promtool is not installed (deploy/install-deps.sh --test)";
-  Surged surged;
-  ASSERT_TRUE(surged.started()) << surged.process().output();
-  send_every_kind_of_request(surged.port());
+TEST_F(Promtool, TheMainListenerServesTheSameExposition) {
 
-  auto main = fetch(surged.port(), get("/metrics"));
-  auto exporter = fetch(surged.metrics_port(), get("/metrics"));
+  auto main = fetch(surged().port(), get("/metrics"));
+  auto exporter = fetch(surged().metrics_port(), get("/metrics"));
   ASSERT_TRUE(main && exporter);
   ASSERT_EQ(main->status, 200);
   EXPECT_EQ(main->header("Content-Type").value_or("").rfind("text/plain; version=0.0.4", 0), 0u)
       << main->header("Content-Type").value_or("(none)");
-  const CommandResult check = promtool_check_metrics(surged.dir(), main->body);
+  const CommandResult check = promtool_check_metrics(surged().dir(), main->body);
   EXPECT_EQ(check.code, 0) << check.output;
 
   // The same families, but for the exposer's own (exposer_*), which only its endpoint reports.

@@ -61,13 +61,20 @@ void Exchange::reset() {
 
 bool Exchange::add_param(std::string_view name, std::string_view value) {
   if (param_count_ == params_.size()) return false;
-  params_[param_count_++] = {name, value};
+  params_[param_count_++] = {name, value, {}, false};
+  return true;
+}
+
+bool Exchange::add_buffer_param(std::string_view name, Span value) {
+  if (param_count_ == params_.size()) return false;
+  params_[param_count_++] = {name, {}, value, true};
   return true;
 }
 
 std::string_view Exchange::param(std::string_view name) const {
   for (std::size_t i = 0; i < param_count_; ++i) {
-    if (params_[i].name == name) return params_[i].value;
+    const PathParam& p = params_[i];
+    if (p.name == name) return p.buffered ? view(p.in_buffer) : p.stable;
   }
   return {};
 }

@@ -18,11 +18,15 @@ namespace surge::detail {
 
 class Worker;
 
-/// A path parameter bound by the router: the name comes from the frozen route table, the value
-/// points into the request buffer (or into the arena when it had to be decoded).
+/// A path parameter bound by the router: the name comes from the frozen route table. A value
+/// taken as it is from the request is kept as an offset into the read buffer, which may move
+/// (grow, be compacted) before the handler runs, and is resolved against where the bytes are then;
+/// a decoded value lives in the arena, which never moves.
 struct PathParam {
   std::string_view name;
-  std::string_view value;
+  std::string_view stable;  // arena or static bytes; empty when the value is in the read buffer
+  Span in_buffer;
+  bool buffered = false;
 };
 
 inline constexpr std::size_t kMaxPathParams = 16;
@@ -61,6 +65,10 @@ class Exchange final {
 
   // Request side, used by surge::Request.
   std::string_view view(Span span) const { return span.in(base_); }
+  /// The offsets of piece, which lies in the request bytes at base().
+  Span span_of(std::string_view piece) const {
+    return {static_cast<std::uint32_t>(piece.data() - base_), static_cast<std::uint32_t>(piece.size())};
+  }
   const HeaderEntry& header(std::size_t i) const { return headers_[i]; }
   const PeerAddress& peer() const { return *peer_; }
 
@@ -83,7 +91,10 @@ class Exchange final {
   std::uint8_t miss() const { return miss_; }
   std::uint32_t miss_pattern() const { return miss_pattern_; }
   std::string_view route_pattern() const { return route_pattern_; }
+  /// A parameter whose value must outlive the read buffer's moves (arena or static bytes).
   bool add_param(std::string_view name, std::string_view value);
+  /// A parameter whose value is the request's own bytes at `value` (read buffer offsets).
+  bool add_buffer_param(std::string_view name, Span value);
   std::string_view param(std::string_view name) const;
   std::size_t param_count() const { return param_count_; }
   Arena& arena() { return arena_; }

@@ -20,6 +20,15 @@ bool is_hex_digit(char c) {
 }
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
+// "0\r\n\r\n": the fewest bytes that can end a chunked body.
+constexpr std::size_t kShortestLastChunk = 5;
+
+// Whether a chunk header's first bytes may be a last chunk's ("0", after the previous chunk's CRLF).
+bool may_be_last_chunk(std::string_view pending) {
+  if (pending.substr(0, 2) == "\r\n") pending.remove_prefix(2);
+  return pending.empty() || pending.front() == '0' || pending == "\r";
+}
+
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
@@ -87,15 +96,31 @@ std::size_t RequestParser::parse(char* base, std::size_t begin, std::size_t end,
     request_offset_ = pos;
   }
   if (!request_line_checked_) {
-    if (RequestError e = precheck_request_line(base + pos, end - pos); e != RequestError::kNone) {
+    bool complete = false;
+    if (RequestError e = line_check_.feed(base + request_offset_, end - request_offset_,
+                                          limits_.max_request_line_bytes, complete);
+        e != RequestError::kNone) {
       ec = e;
       return pos - begin;
     }
+    if (!complete) {
+      ec = http::error::need_more;
+      return pos - begin;
+    }
+    request_line_checked_ = true;
   }
   if (is_header_done()) eager(true);
   if (pos == end && !is_done()) {
     ec = http::error::need_more;
     return 0;
+  }
+  if (head_.chunked && chunk_remaining_ == 0 && end - pos < kShortestLastChunk && !is_done() &&
+      may_be_last_chunk(std::string_view(base + pos, end - pos))) {
+    // Beast 1.81 asserts that a last chunk it has begun to read is followed by at least 5 bytes
+    // ("0\r\n" then "\r" trips it; fixed in Beast PR #2861). No chunk header can end the body
+    // in fewer, so nothing is lost by waiting for them.
+    ec = http::error::need_more;
+    return pos - begin;
   }
   bool header_was_done = is_header_done();
   pos += put(boost::asio::const_buffer(base + pos, end - pos), ec);
@@ -117,43 +142,6 @@ std::size_t RequestParser::parse(char* base, std::size_t begin, std::size_t end,
   }
   if (!header_was_done && is_header_done()) head_.body.offset = static_cast<std::uint32_t>(pos);
   return pos - begin;
-}
-
-RequestError RequestParser::precheck_request_line(char* line, std::size_t available) {
-  // The method comes first and no method surge implements is longer than 7 characters: garbage
-  // (a TLS ClientHello) or an over-long token is refused now, not after the header timeout.
-  constexpr std::size_t kLongestMethod = 7;
-  const std::size_t method_scan = std::min(available, kLongestMethod + 1);
-  for (std::size_t i = 0; i < method_scan; ++i) {
-    if (line[i] == ' ') break;
-    if (!is_tchar(line[i])) return RequestError::kBadMethod;
-    if (i == kLongestMethod) return RequestError::kMethodNotImplemented;
-  }
-  const std::size_t limit = limits_.max_request_line_bytes;
-  const std::size_t scan = std::min(available, limit + 2);
-  const auto* lf = static_cast<const char*>(std::memchr(line, '\n', scan));
-  if (lf == nullptr) {
-    // Not complete yet; Beast still sees the partial line, so garbage is refused without waiting.
-    return available >= limit + 2 ? RequestError::kRequestLineTooLong : RequestError::kNone;
-  }
-  request_line_checked_ = true;
-  std::size_t length = static_cast<std::size_t>(lf - line);
-  if (length > 0 && line[length - 1] == '\r') --length;
-  if (length > limit) return RequestError::kRequestLineTooLong;
-  // "... HTTP/d.d": other majors get 505; a higher 1.x minor is served as HTTP/1.1 (RFC 9110 2.5),
-  // which Beast cannot parse, so the digit is rewritten in place.
-  if (length >= 9) {
-    char* v = line + length - 8;
-    if (v[-1] == ' ' && std::memcmp(v, "HTTP/", 5) == 0 && is_ascii_digit(v[5]) && v[6] == '.' &&
-        is_ascii_digit(v[7])) {
-      if (v[5] != '1') {
-        return std::string_view(line, 4) == "PRI " ? RequestError::kHttp2Preface
-                                                    : RequestError::kVersionNotSupported;
-      }
-      if (v[7] > '1') v[7] = '1';
-    }
-  }
-  return RequestError::kNone;
 }
 
 void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_sv,
@@ -357,12 +345,14 @@ std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_co
   return body.size();
 }
 
-void RequestParser::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) {
+void RequestParser::on_chunk_header_impl(std::uint64_t size, boost::beast::string_view, error_code&) {
   // Chunk extensions are accepted and ignored (RFC 9112 7.1.1).
+  chunk_remaining_ = size;
 }
 
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
                                               error_code&) {
+  chunk_remaining_ = remain - body.size();
   // Decode in place: the chunk's data always lies after the bytes decoded so far.
   char* destination = base_ + head_.body.offset + head_.body.size;
   if (destination != body.data()) std::memmove(destination, body.data(), body.size());

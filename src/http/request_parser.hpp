@@ -10,6 +10,7 @@
 #include <surge/method.hpp>
 
 #include "http/request_error.hpp"
+#include "http/request_line.hpp"
 
 namespace surge::detail {
 
@@ -99,8 +100,6 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                                  boost::system::error_code& ec) override;
   void on_finish_impl(boost::system::error_code& ec) override;
 
-  /// Checks the request line before Beast sees it: its length (414) and version (505).
-  RequestError precheck_request_line(char* line, std::size_t available);
   Span span_of(std::string_view piece) const {
     return {static_cast<std::uint32_t>(piece.data() - base_),
             static_cast<std::uint32_t>(piece.size())};
@@ -113,9 +112,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   char* base_ = nullptr;
   char* end_ = nullptr;  // end of the bytes handed to the current parse() call
   RequestHead head_;
+  RequestLineCheck line_check_;
   std::size_t request_offset_ = 0;
   std::uint32_t host_count_ = 0;
   std::uint32_t trailer_count_ = 0;
+  std::uint64_t chunk_remaining_ = 0;   // data bytes of the current chunk not yet received
   std::uint32_t transfer_codings_ = 0;  // codings seen in Transfer-Encoding lists
   bool started_ = false;
   bool request_line_checked_ = false;

@@ -4,35 +4,10 @@
 #include <unordered_map>
 
 #include "http/exchange.hpp"
+#include "router/percent.hpp"
 
 namespace surge::detail {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %HH escapes of raw into out (which has room for raw.size() bytes); returns the decoded
-// size, or -1 for a malformed escape.
-long percent_decode(std::string_view raw, char* out) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '%') {
-      out[n++] = raw[i];
-      continue;
-    }
-    if (i + 2 >= raw.size()) return -1;
-    int hi = hex_value(raw[i + 1]);
-    int lo = hex_value(raw[i + 2]);
-    if (hi < 0 || lo < 0) return -1;
-    out[n++] = static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return static_cast<long>(n);
-}
 
 std::string allow_list(const std::array<bool, kMethodCount>& methods) {
   std::string out;
@@ -121,7 +96,17 @@ std::vector<std::string> RouterApp::route_labels() const {
 RequestError RouterApp::on_header(Exchange& exchange) const {
   const RequestHead& head = exchange.head();
   std::string_view path = exchange.view(head.path);
-  if (path.empty()) path = "/";
+  // Parameters are views of the read buffer, unless the path routed is a copy of it.
+  bool path_in_buffer = true;
+  if (path.empty()) {
+    path = "/";
+    path_in_buffer = false;
+  } else if (has_encoded_unreserved(path)) {
+    // "/plaintex%74" is "/plaintext" (RFC 3986 6.2.2.2); other escapes, %2F above all, stay.
+    auto* copy = static_cast<char*>(exchange.arena().allocate(path.size()));
+    path = {copy, decode_unreserved(path, copy)};
+    path_in_buffer = false;
+  }
   if (path == "*") {  // OPTIONS * (the parser allows "*" for OPTIONS only)
     exchange.set_miss(static_cast<std::uint8_t>(Miss::kOptionsStar), 0);
     return RequestError::kNone;
@@ -146,7 +131,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   const Route& route = routes_[r];
   exchange.set_route(&route, route.pattern, route.index);
   exchange.set_handler_timeout(route.timeout);
-  if (!bind_params(exchange, params.data(), count)) return RequestError::kBadTarget;
+  if (!bind_params(exchange, params.data(), count, path_in_buffer)) return RequestError::kBadTarget;
   if (route.max_body_bytes != 0) {
     if (head.has_content_length && head.content_length > route.max_body_bytes) {
       return RequestError::kRouteBodyTooLarge;
@@ -156,17 +141,25 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   return RequestError::kNone;
 }
 
-bool RouterApp::bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count) const {
+bool RouterApp::bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count,
+                            bool in_buffer) const {
   for (std::size_t i = 0; i < count; ++i) {
-    std::string_view value = params[i].value;
-    if (value.find('%') != std::string_view::npos) {
-      // Decoded values never grow: room for the raw size is enough.
-      auto* out = static_cast<char*>(exchange.arena().allocate(value.size()));
-      long n = percent_decode(value, out);
-      if (n < 0) return false;
-      value = {out, static_cast<std::size_t>(n)};
+    const std::string_view value = params[i].value;
+    if (value.find('%') == std::string_view::npos) {
+      // The read buffer may move before the handler runs (it grows for a body, it is compacted):
+      // a view of it would then show whatever the buffer's new owner put there. Keep offsets.
+      if (in_buffer) {
+        exchange.add_buffer_param(params[i].name, exchange.span_of(value));
+      } else {
+        exchange.add_param(params[i].name, value);
+      }
+      continue;
     }
-    exchange.add_param(params[i].name, value);
+    // Decoded values never grow: room for the raw size is enough.
+    auto* out = static_cast<char*>(exchange.arena().allocate(value.size()));
+    long n = percent_decode(value, out);
+    if (n < 0) return false;
+    exchange.add_param(params[i].name, {out, static_cast<std::size_t>(n)});
   }
   return true;
 }

@@ -50,7 +50,9 @@ class RouterApp final : public Application {
   static constexpr std::uint32_t kNone = 0xFFFF'FFFF;
 
   void answer_unmatched(Context& ctx) const;
-  bool bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count) const;
+  /// in_buffer: the values are views of the request's read buffer (not of a copy of the path).
+  bool bind_params(Exchange& exchange, const ParamMatch* params, std::size_t count,
+                   bool in_buffer) const;
 
   RouterOptions options_;
   RadixTree tree_;

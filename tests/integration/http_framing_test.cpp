@@ -4,6 +4,9 @@
 #include <string>
 #include <thread>
 
+#include <surge/context.hpp>
+#include <surge/router.hpp>
+
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
 
@@ -306,6 +309,54 @@ TEST(HttpFraming, ResponsesToHttp10RequestsSayHttp11) {
   TestServer server;
   auto r = fetch(server.port(), "GET /plaintext HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(r);  // read_response insists on "HTTP/1.1 " (RFC 9110 2.5: highest version we speak)
+}
+
+// A request line that can no longer become valid is refused at once: the header timeout here is
+// far longer than the client waits, so a server that waited for it would fail the test.
+TEST(HttpFraming, ARequestLineThatCannotBeValidIsRefusedAtOnce) {
+  ServerConfig config = test_config();
+  config.timeouts.header = std::chrono::minutes(5);
+  TestServer server(config);
+  for (const char* line : {"GET / \r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/1.1 \r\n", "GET  / HTTP/1.1\r\n",
+                           "GET / HTTP/1.1\n", "GET /a\x01b HTTP/1.1", "GET / HTTP/x"}) {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.send(line));
+    auto r = client.read_response(5s);
+    ASSERT_TRUE(r) << line;
+    EXPECT_EQ(r->status, 400) << line;
+    EXPECT_TRUE(client.wait_closed()) << line;
+  }
+}
+
+// Split right after its version digits, an HTTP/1.2 request is still served as HTTP/1.1 (the
+// version is judged once its line is complete, as when the line arrives in one piece).
+TEST(HttpFraming, AHigherMinorVersionSplitAfterItsDigitsIsServed) {
+  TestServer server;
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("GET /plaintext HTTP/1.2"));
+  EXPECT_EQ(client.read_some(50ms), "");
+  ASSERT_TRUE(client.send("\r\nHost: t\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "Hello, World!");
+}
+
+// RFC 3986 6.2.2.2: "/plaintex%74" is "/plaintext"; "%2F" is never a separator.
+TEST(HttpFraming, AnEscapedUnreservedCharacterRoutesLikeTheCharacter) {
+  TestServer server(test_config(), [] {
+    Router router;
+    router.get("/plaintext", [](Context& ctx) { ctx.text(200, "plain"); });
+    router.get("/a/b", [](Context& ctx) { ctx.text(200, "a-b"); });
+    return router;
+  }());
+  auto r = fetch(server.port(), get("/plaintex%74"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "plain");
+  auto slash = fetch(server.port(), get("/a%2Fb"));
+  ASSERT_TRUE(slash);
+  EXPECT_EQ(slash->status, 404);
 }
 
 }  // namespace

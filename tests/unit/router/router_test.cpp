@@ -73,6 +73,25 @@ TEST(Router, PercentDecodesParameterValues) {
   EXPECT_EQ(serve(router, request("GET", "/files/%2e%2e/x")).ex->body(), "../x");
 }
 
+// RFC 3986 6.2.2.2: an escaped unreserved character is the character itself, so the URI is the
+// same resource; an escaped slash is data, never a path separator.
+TEST(Router, RoutesEscapedUnreservedCharactersAsTheCharactersThemselves) {
+  Router router;
+  router.get("/plaintext", says("plain"));
+  router.get("/a/b", says("a-b"));
+  router.get("/users/:id", [](Context& ctx) { ctx.text(200, ctx.param("id")); });
+  EXPECT_EQ(serve(router, request("GET", "/plaintex%74")).ex->body(), "plain");
+  EXPECT_EQ(serve(router, request("GET", "/%70%6C%61%69%6E%74%65%78%74")).ex->body(), "plain");
+  EXPECT_EQ(serve(router, request("GET", "/plaintext%3F")).ex->status(), 404);  // '?' is reserved
+  EXPECT_EQ(serve(router, request("GET", "/a%2Fb")).ex->status(), 404);
+  EXPECT_EQ(serve(router, request("GET", "/a%2fb")).ex->status(), 404);
+  EXPECT_EQ(serve(router, request("GET", "/%75sers/%7E%41%2Fx")).ex->body(), "~A/x");
+  // The handler still sees the path as it was sent.
+  Router raw;
+  raw.get("/plaintext", [](Context& ctx) { ctx.text(200, ctx.request().path()); });
+  EXPECT_EQ(serve(raw, request("GET", "/plaintex%74")).ex->body(), "/plaintex%74");
+}
+
 TEST(Router, AnswersNotFound) {
   Router router;
   router.get("/a", says("a"));

@@ -24,9 +24,12 @@ struct LimitsConfig {
   /// Body bytes after decoding, decided from Content-Length before any body byte is read. Larger:
   /// 413. Default 1 MiB (nginx client_max_body_size). At most 1 GiB: bodies are held in memory.
   std::uint64_t max_body_bytes = 1024 * 1024;
-  /// Open connections per worker; beyond it a new connection gets a 503 and is closed.
-  /// Default 10000.
-  std::size_t max_connections_per_worker = 10000;
+  /// Open connections per worker. At the limit, the longest-idle connection that has no request
+  /// in progress is closed to admit a new one (nginx's ngx_drain_connections); only when every
+  /// connection is busy is the newcomer answered 503 and closed. Default 65536: an idle
+  /// connection costs about 280 bytes, so the limit guards descriptors and pool address space,
+  /// not memory (nginx's worker_connections is raised to tens of thousands for the same reason).
+  std::size_t max_connections_per_worker = 65536;
   /// Requests served on one connection before it is closed (the last response says
   /// `Connection: close`), so a balancer's long-lived connections are spread again from time to
   /// time. 0 means unlimited. Default 10000.
@@ -44,6 +47,19 @@ struct TimeoutsConfig {
   std::chrono::milliseconds header{10'000};
   /// Longest pause between two reads of a request body. Default 30 s.
   std::chrono::milliseconds body{30'000};
+  /// Slowest average rate, bytes per second, at which a request body may arrive once
+  /// min_rate_grace has passed since it began; slower: 408 and close (the "slow POST" / R-U-Dead-Yet
+  /// attack, which body's pause alone cannot stop: a byte every few seconds never pauses long).
+  /// Checked as body bytes arrive. 0 disables it. Default 240 (Kestrel's MinRequestBodyDataRate).
+  std::uint64_t body_min_bytes_per_s = 240;
+  /// Slowest average rate, bytes per second, at which a client may read a response that fills the
+  /// socket buffers, once min_rate_grace has passed since the write first had to wait; slower:
+  /// the connection is closed (a slow reader holding a large response). 0 disables it.
+  /// Default 240 (Kestrel's MinResponseDataRate).
+  std::uint64_t send_min_bytes_per_s = 240;
+  /// How long a body or a blocked response may run below its minimum rate at first (slow starts,
+  /// a short stall). Default 5 s (Kestrel's grace period).
+  std::chrono::milliseconds min_rate_grace{5'000};
   /// Keep-alive idle time between requests. Default 75 s, longer than the usual balancer idle
   /// timeout (60 s) so the balancer, not surged, closes idle connections and never races a close
   /// into a 502.

@@ -277,6 +277,9 @@ HandlerConfig read_handler(ObjectReader& r, const std::string& pattern) {
     TextHandlerConfig h;
     h.status = read_status(r);
     r.string("body", h.body);
+  r.integer("body_min_bytes_per_s", c.body_min_bytes_per_s, 0, kOneGiB);
+  r.integer("send_min_bytes_per_s", c.send_min_bytes_per_s, 0, kOneGiB);
+  r.duration_ms("min_rate_grace_ms", c.min_rate_grace, 1, kOneDayMs);
     r.string("content_type", h.content_type);
     if (!is_field_value(h.content_type)) r.fail("content_type", "control characters are not allowed");
     read_headers(r, "headers", h.headers);

@@ -110,8 +110,10 @@ void handle_signals(Service& service, Readiness& readiness, spdlog::logger& log)
     readiness.set_draining();
     systemd.stopping();
     systemd.status("draining");
-    log.info("received {}: draining", signal_name(signal));
     service.server().shutdown();
+    // Said once every worker has been told to retire its connections: from this line on, every
+    // response says Connection: close (a test, or an operator, may rely on that order).
+    log.info("received {}: draining", signal_name(signal));
   }
   waiter.join();
 }

@@ -86,7 +86,9 @@ std::vector<std::string> restart_required(const DaemonConfig& running, const Dae
   const TimeoutsConfig& ta = a.timeouts;
   const TimeoutsConfig& tb = b.timeouts;
   check(ta.header != tb.header || ta.body != tb.body || ta.idle != tb.idle || ta.write != tb.write ||
-            ta.linger != tb.linger || ta.handler != tb.handler,
+            ta.linger != tb.linger || ta.handler != tb.handler ||
+            ta.body_min_bytes_per_s != tb.body_min_bytes_per_s ||
+            ta.send_min_bytes_per_s != tb.send_min_bytes_per_s || ta.min_rate_grace != tb.min_rate_grace,
         "timeouts");
   check(a.shutdown.drain_delay != b.shutdown.drain_delay || a.shutdown.timeout != b.shutdown.timeout,
         "shutdown");
@@ -200,7 +202,7 @@ bool Service::start(DaemonConfig config) {
       try {
         exporter_ = std::make_unique<Exporter>(config_.metrics.listen, config_.metrics.path, collector_);
       } catch (const std::exception& e) {
-        std::cerr << "surged: " << e.what() << "\n";
+        std::cerr << "surged: " << e.what() << " (metrics.listen / --metrics-listen)\n";
         server_->stop();
         server_->wait();
         return false;

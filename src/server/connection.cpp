@@ -93,7 +93,7 @@ void Connection::refuse() {
 void Connection::drive() {
   for (;;) {
     Step step = closing_after_write_ ? Step::kClose : process();
-    if (step == Step::kDeferred) return;
+    if (step == Step::kDeferred || step == Step::kClosed) return;
     if (step == Step::kClose) closing_after_write_ = true;
     // write_out() returning false means the connection is now waiting for the socket, or closed
     // (and possibly destroyed): either way nothing here may be touched any more.
@@ -137,6 +137,11 @@ Connection::Step Connection::process() {
         finish_exchange();
         return Step::kNeedInput;
       }
+      if (parser.header_done() && body_too_slow()) {
+        time_out(CloseReason::kBodyTooSlow,
+                 "request body arrived too slowly (timeouts.body_min_bytes_per_s)\n");
+        return Step::kClosed;
+      }
       if (!make_room()) return reject(parser.header_done() ? RequestError::kBodyTooLarge
                                                            : RequestError::kHeaderTooLarge);
       return Step::kNeedInput;
@@ -159,6 +164,7 @@ Connection::Step Connection::on_header_complete() {
   exchange_->set_base(in_.data());
   if (RequestError e = app_->app->on_header(*exchange_); e != RequestError::kNone) return reject(e);
   if (parser.done()) return Step::kContinue;
+  body_started_ = Clock::now();
   if (!head.chunked) {
     // The whole body goes right after the header: make room for it once.
     std::uint64_t missing = head.content_length - parser.body_received();
@@ -427,7 +433,7 @@ void Connection::end_of_input(int error) {
     close(close_reason_);
     return;
   }
-  if (exchange_ != nullptr && exchange_->parser().started()) {
+  if (request_in_progress()) {
     worker_.stats().rejected[static_cast<std::size_t>(RequestError::kPartialMessage)].add();
     worker_.log().debug("{} port {}: connection closed in the middle of a request",
                         peer_.ip_string(), peer_.port);
@@ -460,6 +466,7 @@ bool Connection::write_out() {
     ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       out_pos_ += static_cast<std::size_t>(n);
+      sent_since_wait_ += static_cast<std::uint64_t>(n);
       progress = true;
       continue;
     }
@@ -473,7 +480,9 @@ bool Connection::write_out() {
   out_.release();
   out_pos_ = 0;
   queued_ = 0;
-  return file_.fd < 0 || send_file();
+  if (file_.fd >= 0 && !send_file()) return false;
+  send_waited_ = {};  // all written: the next wait is judged on its own
+  return true;
 }
 
 bool Connection::send_file() {
@@ -485,6 +494,7 @@ bool Connection::send_file() {
     if (n > 0) {
       file_.offset += static_cast<std::uint64_t>(n);
       file_.length -= static_cast<std::uint64_t>(n);
+      sent_since_wait_ += static_cast<std::uint64_t>(n);
       progress = true;
       continue;
     }
@@ -502,6 +512,15 @@ bool Connection::send_file() {
 }
 
 bool Connection::wait_writable(bool progress) {
+  if (send_waited_ == Clock::time_point{}) {
+    send_waited_ = Clock::now();
+    sent_since_wait_ = 0;
+  } else if (progress && reader_too_slow()) {
+    worker_.log().info("{} port {}: closing a client that reads its response too slowly "
+                       "(timeouts.send_min_bytes_per_s)", peer_.ip_string(), peer_.port);
+    close(CloseReason::kReaderTooSlow);
+    return false;
+  }
   // The write timeout is the longest pause without progress.
   if (progress || static_cast<Wait>(DeadlineHook::list) != Wait::kWrite) {
     worker_.arm(*this, Wait::kWrite);
@@ -564,7 +583,7 @@ void Connection::park() {
 void Connection::on_deadline(Wait what) {
   switch (what) {
     case Wait::kHeader:
-      if (exchange_ != nullptr && exchange_->parser().started()) {
+      if (request_in_progress()) {
         time_out(CloseReason::kHeaderTimeout,
                  "request header not received in time (timeouts.header_ms)\n");
       } else {
@@ -600,8 +619,26 @@ void Connection::time_out(CloseReason reason, std::string_view message) {
   close(reason);
 }
 
-bool Connection::close_if_idle() {
-  const bool idle = exchange_ == nullptr || !exchange_->parser().started();
+bool Connection::body_too_slow() const {
+  const TimeoutsConfig& t = worker_.config().timeouts;
+  if (t.body_min_bytes_per_s == 0) return false;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - body_started_);
+  if (elapsed <= t.min_rate_grace) return false;
+  const std::uint64_t ms = static_cast<std::uint64_t>(elapsed.count());
+  return exchange_->parser().body_received() * 1000 < t.body_min_bytes_per_s * ms;
+}
+
+bool Connection::reader_too_slow() const {
+  const TimeoutsConfig& t = worker_.config().timeouts;
+  if (t.send_min_bytes_per_s == 0) return false;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - send_waited_);
+  if (elapsed <= t.min_rate_grace) return false;
+  const std::uint64_t ms = static_cast<std::uint64_t>(elapsed.count());
+  return sent_since_wait_ * 1000 < t.send_min_bytes_per_s * ms;
+}
+
+bool Connection::close_if_idle(CloseReason reason) {
+  const bool idle = !request_in_progress();
   if (!idle || out_pos_ < out_.size() || file_.fd >= 0 || lingering_ || closing_after_write_) {
     return false;
   }
@@ -620,11 +657,17 @@ bool Connection::close_if_idle() {
         break;
     }
   }
-  close(CloseReason::kServer);
+  close(reason);
   return true;
 }
 
 void Connection::abort(CloseReason reason) { close(reason); }
+
+bool Connection::request_in_progress() const {
+  // A partial request that make_room() moved to the front has a fresh parser that has not seen
+  // it yet: its bytes still say a request has begun.
+  return exchange_ != nullptr && (exchange_->parser().started() || read_pos_ < in_.size());
+}
 
 void Connection::begin_close(CloseReason reason) {
   if (!linger_) {

@@ -56,8 +56,11 @@ class Connection final : public DeadlineHook, public PollTarget {
   void on_deadline(Wait what);
   /// Idle long enough: give the buffers back (called by the worker's tick).
   void park();
-  /// The worker drains: close now if idle, otherwise after the current response.
-  bool close_if_idle();
+  /// Closes the connection now, for `reason`, if it is between requests (nothing read of a
+  /// request, nothing left to write) and returns true. A request that has arrived but that no
+  /// event has announced yet is served instead (one read tells), and false is returned: the
+  /// worker drains (its response then closes the connection), or makes room for a newcomer.
+  bool close_if_idle(CloseReason reason);
   /// Close now, whatever the state.
   void abort(CloseReason reason);
   /// The deferred request's answer is ready to be produced: runs fill, sends the response, and
@@ -70,8 +73,9 @@ class Connection final : public DeadlineHook, public PollTarget {
   void on_events(std::uint32_t events) override;
 
  private:
-  // What process() needs next: more input, the output written before going on, or closing.
-  enum class Step : std::uint8_t { kContinue, kNeedInput, kFlush, kClose, kDeferred };
+  // What process() needs next: more input, the output written before going on, or closing;
+  // kClosed: it is closed already (and may be freed), nothing may be touched.
+  enum class Step : std::uint8_t { kContinue, kNeedInput, kFlush, kClose, kDeferred, kClosed };
   // What a read brought: bytes, nothing yet (wait for an edge), or the end (closed).
   enum class Input : std::uint8_t { kData, kWait, kClosed };
   // The readiness the connection waits for; events for anything else only set the flags.
@@ -84,6 +88,11 @@ class Connection final : public DeadlineHook, public PollTarget {
   Step respond(bool body_unread);
   Step reject(RequestError error);
   void time_out(CloseReason reason, std::string_view message);
+  /// The body has arrived slower than timeouts.body_min_bytes_per_s since it began.
+  bool body_too_slow() const;
+  /// The current response has been read slower than timeouts.send_min_bytes_per_s since its
+  /// write first had to wait.
+  bool reader_too_slow() const;
   void finish_exchange();
   void observe(std::uint64_t response_bytes, RequestError error);
   bool write_out();
@@ -102,6 +111,8 @@ class Connection final : public DeadlineHook, public PollTarget {
   void begin_close(CloseReason reason);
   void close(CloseReason reason);
   bool make_room();
+  /// Some byte of a request (not just empty lines) has arrived and it is not answered yet.
+  bool request_in_progress() const;
   void set_nodelay();
 
   Worker& worker_;
@@ -117,6 +128,9 @@ class Connection final : public DeadlineHook, public PollTarget {
   std::uint64_t requests_ = 0; // requests answered on this connection
   std::uint64_t idle_since_request_ = ~0ULL;  // requests_ when the idle deadline was armed
   std::uint32_t queued_ = 0;   // responses in out_ not yet written
+  Clock::time_point body_started_{};  // when the current request's header was complete
+  Clock::time_point send_waited_{};   // when the current output first had to wait; {}: it has not
+  std::uint64_t sent_since_wait_ = 0;  // bytes written since then
   std::uint32_t turn_reads_ = 0;  // reads since the poller last called
   CloseReason close_reason_ = CloseReason::kServer;
   Await waiting_ = Await::kNothing;

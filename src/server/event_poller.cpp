@@ -92,6 +92,10 @@ void EventPoller::run() {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "epoll_wait");
     }
+    // From here to the end of the round, events_ may name any target of the set: a target
+    // closed meanwhile, by a socket event or by Asio's work (a timer's deadline, a post), must
+    // not be freed before the round ends, or a later event of the round would call freed memory.
+    in_round_ = true;
     // Asio's work first, as its own loop would: what was posted before these events arrived
     // (a shutdown saying responses must close, say) runs before they are served.
     for (int i = 0; i < count; ++i) {
@@ -100,13 +104,13 @@ void EventPoller::run() {
         break;
       }
     }
-    if (io_.stopped()) return;
-    deliver(count);
+    if (!io_.stopped()) deliver(count);
+    in_round_ = false;
+    if (after_round_ != nullptr) after_round_(after_context_);
   }
 }
 
 void EventPoller::deliver(int count) {
-  dispatching_ = true;
   for (int i = 0; i < count; ++i) {
     void* data = events_[i].data.ptr;
     if (data != this) static_cast<PollTarget*>(data)->on_events(events_[i].events);
@@ -118,8 +122,6 @@ void EventPoller::deliver(int count) {
     }
     delivering_.clear();
   }
-  dispatching_ = false;
-  if (after_batch_ != nullptr) after_batch_(after_context_);
 }
 
 }  // namespace surge::detail

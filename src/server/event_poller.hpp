@@ -80,12 +80,15 @@ class EventPoller final {
   /// Any thread: something was posted to the io_context; the loop runs it at its next round.
   void wake();
 
-  /// Whether events are being delivered now. A target destroyed meanwhile may still have an
-  /// event further on in the batch: its memory must outlive the batch (see Worker::destroy).
-  bool dispatching() const { return dispatching_; }
-  /// Called after each batch (the worker frees the connections closed during it).
-  void set_after_batch(void (*after)(void*), void* context) {
-    after_batch_ = after;
+  /// Whether a round of the loop is under way: from epoll_wait's return, through Asio's work and
+  /// the delivery of the events, to the round's end. A target closed meanwhile (by an event, a
+  /// timer or a post) may still be named by an event further on in the round: its memory must
+  /// outlive the round (see Worker::destroy).
+  bool in_round() const { return in_round_; }
+  /// Called at the end of each round, also when the loop is about to stop (the worker frees the
+  /// targets closed during it).
+  void set_after_round(void (*after)(void*), void* context) {
+    after_round_ = after;
     after_context_ = context;
   }
 
@@ -98,9 +101,9 @@ class EventPoller final {
   std::array<epoll_event, kMaxEvents> events_{};
   std::vector<PollTarget*> posted_;      // to call again after the next batch
   std::vector<PollTarget*> delivering_;  // the posted targets being called now
-  void (*after_batch_)(void*) = nullptr;
+  void (*after_round_)(void*) = nullptr;
   void* after_context_ = nullptr;
-  bool dispatching_ = false;
+  bool in_round_ = false;
 };
 
 }  // namespace surge::detail

@@ -164,7 +164,8 @@ void ReuseportAcceptor::accept_batch() {
 
 void ReuseportAcceptor::serve(Connection* connection) {
   worker_.stats().accepted.add();
-  if (worker_.open_connections() >= worker_.config().limits.max_connections_per_worker) {
+  if (worker_.open_connections() >= worker_.config().limits.max_connections_per_worker &&
+      !worker_.reclaim_idle_connection()) {
     worker_.stats().refused.add();
     connection->refuse();
     return;

@@ -51,8 +51,10 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
       buffers_(config.pools.buffer_bytes, config.pools.buffers_per_worker, kWarmBuffers),
       exchanges_(config.pools.contexts_per_worker,
                  [this](void* memory) { return new (memory) Exchange(limits_, &buffers_); }),
+      // Connections closed in a round are freed at its end: a round of accepts that each reclaim
+      // an idle connection holds up to a batch of them beyond the limit.
       connections_(std::make_unique<ObjectPool<Connection>>(
-          config.limits.max_connections_per_worker + 64)),
+          config.limits.max_connections_per_worker + 2 * EventPoller::kMaxEvents)),
       writer_(config.server_header, date_),
       lists_{DeadlineList(0), DeadlineList(1), DeadlineList(2), DeadlineList(3),
              DeadlineList(4), DeadlineList(5), DeadlineList(6)},
@@ -70,8 +72,8 @@ Worker::Worker(std::size_t index, const ServerConfig& config,
   anchor_ = std::make_shared<WorkerAnchor>();
   anchor_->worker = this;
   // A batch closes at most one connection per event it delivers (and per target it calls again).
-  closed_in_batch_.reserve(2 * EventPoller::kMaxEvents);
-  poller_.set_after_batch([](void* worker) { static_cast<Worker*>(worker)->destroy_closed(); }, this);
+  closed_in_round_.reserve(2 * EventPoller::kMaxEvents);
+  poller_.set_after_round([](void* worker) { static_cast<Worker*>(worker)->destroy_closed(); }, this);
 }
 
 void Worker::release_app(AppVersion* version) {
@@ -199,16 +201,16 @@ void Worker::close_everything() {
 Connection* Worker::new_connection() { return connections_->create(*this); }
 
 void Worker::destroy(Connection* connection) {
-  if (poller_.dispatching()) {
-    closed_in_batch_.push_back(connection);
+  if (poller_.in_round()) {
+    closed_in_round_.push_back(connection);
     return;
   }
   free_connection(connection);
 }
 
 void Worker::destroy_closed() {
-  for (Connection* connection : closed_in_batch_) free_connection(connection);
-  closed_in_batch_.clear();
+  for (Connection* connection : closed_in_round_) free_connection(connection);
+  closed_in_round_.clear();
 }
 
 void Worker::free_connection(Connection* connection) {
@@ -368,6 +370,22 @@ void Worker::release_idle_buffers(Clock::time_point now) {
   }
 }
 
+bool Worker::reclaim_idle_connection() {
+  // nginx's ngx_drain_connections: the longest-idle keep-alive connection makes way, then a
+  // connection that has sent nothing yet. A few at the head of each list are looked at, so a list
+  // headed by slow requests in progress costs a bounded scan.
+  constexpr int kScan = 16;
+  for (Wait what : {Wait::kParked, Wait::kIdle, Wait::kHeader}) {
+    DeadlineHook* hook = list(what).front();
+    for (int scanned = 0; hook != nullptr && scanned < kScan; ++scanned) {
+      DeadlineHook* next = hook->next;
+      if (static_cast<Connection*>(hook)->close_if_idle(CloseReason::kReclaimed)) return true;
+      hook = next;
+    }
+  }
+  return false;
+}
+
 void Worker::close_idle_connections() {
   // Connections waiting for their first request byte (in the header list) count as idle too;
   // those in the middle of a request finish it and close after the response.
@@ -375,7 +393,7 @@ void Worker::close_idle_connections() {
     DeadlineHook* hook = list(what).front();
     while (hook != nullptr) {
       DeadlineHook* next = hook->next;
-      static_cast<Connection*>(hook)->close_if_idle();
+      static_cast<Connection*>(hook)->close_if_idle(CloseReason::kServer);
       hook = next;
     }
   }

@@ -155,6 +155,9 @@ class Worker final {
   /// A connection closed (its memory may still be in use until destroy()).
   void on_closed(CloseReason reason);
   std::size_t open_connections() const { return open_; }
+  /// At the connection limit: closes the longest-idle connection that has no request in
+  /// progress, to admit a new one. False when every connection is busy.
+  bool reclaim_idle_connection();
 
   /// Puts the connection in the deadline list for `what`, with that list's timeout from now.
   void arm(Connection& connection, Wait what);
@@ -208,7 +211,7 @@ class Worker final {
   const ParserLimits limits_;
   boost::asio::io_context io_;
   EventPoller poller_;
-  std::vector<Connection*> closed_in_batch_;  // destroyed once the poller's batch is delivered
+  std::vector<Connection*> closed_in_round_;  // freed at the end of the poller's round
   std::list<AppVersion> versions_;  // back() is current; older ones live while requests use them
   AppVersion* current_ = nullptr;
   std::shared_ptr<spdlog::logger> log_;

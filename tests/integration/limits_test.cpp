@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/raw_client.hpp"
@@ -99,26 +98,77 @@ TEST(Limits, ABodyExactlyAtTheLimitIsAccepted) {
   EXPECT_EQ(r->body, "0123456789");
 }
 
-TEST(Limits, ConnectionsBeyondThePerWorkerLimitGetA503AndOthersGoOn) {
+// Both connections have a request in progress: nothing can make way, so the newcomer is refused.
+TEST(Limits, ConnectionsBeyondThePerWorkerLimitGetA503WhenEveryOneIsBusy) {
   ServerConfig config = test_config();
   config.limits.max_connections_per_worker = 2;
   TestServer server(config);
   RawClient a(server.port());
   RawClient b(server.port());
-  ASSERT_TRUE(a.send(get("/plaintext")));
-  ASSERT_TRUE(a.read_response());  // both are accepted and counted before the third arrives
-  ASSERT_TRUE(b.send(get("/plaintext")));
-  ASSERT_TRUE(b.read_response());
+  // Both are accepted and have begun a request before the third arrives (100 Continue says so).
+  for (RawClient* busy : {&a, &b}) {
+    ASSERT_TRUE(busy->send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+    EXPECT_EQ(busy->read_some(5s).substr(0, 12), "HTTP/1.1 100");
+  }
   RawClient c(server.port());
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_NE(r->body.find("max_connections_per_worker"), std::string::npos);
   EXPECT_TRUE(c.wait_closed());
-  ASSERT_TRUE(a.send(get("/plaintext")));
-  auto still = a.read_response();
-  ASSERT_TRUE(still);
-  EXPECT_EQ(still->status, 200);
+  for (RawClient* busy : {&a, &b}) {
+    ASSERT_TRUE(busy->send("done"));
+    auto still = busy->read_response();
+    ASSERT_TRUE(still);
+    EXPECT_EQ(still->status, 200);
+    EXPECT_EQ(still->body, "done");
+  }
+}
+
+// nginx's ngx_drain_connections: at the limit the longest-idle keep-alive connection is closed to
+// admit the newcomer; busy ones are never touched.
+TEST(Limits, AtTheConnectionLimitTheLongestIdleConnectionMakesWay) {
+  ServerConfig config = test_config();
+  config.limits.max_connections_per_worker = 3;
+  TestServer server(config);
+  RawClient oldest(server.port());
+  ASSERT_TRUE(oldest.send(get("/plaintext")));
+  ASSERT_TRUE(oldest.read_response());
+  RawClient busy(server.port());
+  ASSERT_TRUE(busy.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(busy.read_some(5s).substr(0, 12), "HTTP/1.1 100");
+  RawClient younger(server.port());
+  ASSERT_TRUE(younger.send(get("/plaintext")));
+  ASSERT_TRUE(younger.read_response());
+
+  RawClient newcomer(server.port());
+  ASSERT_TRUE(newcomer.send(get("/plaintext")));
+  auto r = newcomer.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(oldest.wait_closed());  // reclaimed, without a response
+  ASSERT_TRUE(busy.send("done"));
+  auto finished = busy.read_response();
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->body, "done");
+  ASSERT_TRUE(younger.send(get("/plaintext")));
+  auto again = younger.read_response();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
+
+// A connection that has sent nothing yet makes way too (it holds a slot, not a request).
+TEST(Limits, AtTheConnectionLimitAConnectionThatSentNothingMakesWay) {
+  ServerConfig config = test_config();
+  config.limits.max_connections_per_worker = 1;
+  TestServer server(config);
+  RawClient silent(server.port());  // accepted first: the listen queue is first in, first out
+  RawClient newcomer(server.port());
+  ASSERT_TRUE(newcomer.send(get("/plaintext")));
+  auto r = newcomer.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(silent.wait_closed());
 }
 
 TEST(Limits, TheLastRequestOnAConnectionSaysCloseAtTheLimit) {

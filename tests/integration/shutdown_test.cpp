@@ -36,6 +36,34 @@ TEST(Shutdown, ARequestInFlightFinishesWithConnectionCloseAndIdleOnesClose) {
   server.server().wait();  // returns: nothing left
 }
 
+// The partial request behind pipelined ones was moved to the front of the read buffer (a fresh
+// parser has not seen it yet): a drain must treat it as a request in flight, not close it as idle.
+TEST(Shutdown, APartialPipelinedRequestMovedToMakeRoomIsNotClosedAsIdle) {
+  ServerConfig config = test_config();
+  config.shutdown.drain_delay = 0ms;
+  config.shutdown.timeout = 10s;
+  TestServer server(config);
+  RawClient idle(server.port());
+  ASSERT_TRUE(idle.send(get("/plaintext")));
+  ASSERT_TRUE(idle.read_response());
+  RawClient client(server.port());
+  std::string pipelined;
+  while (pipelined.size() < 3400) pipelined += get("/plaintext");
+  const std::size_t complete = pipelined.size() / get("/plaintext").size();
+  ASSERT_TRUE(client.send(pipelined + "GET /path/last HTTP/1.1\r\nHost: t\r\n"));
+  for (std::size_t i = 0; i < complete; ++i) ASSERT_TRUE(client.read_response()) << i;
+
+  server.server().shutdown();
+  EXPECT_TRUE(idle.wait_closed());  // the worker has closed what it found idle
+  ASSERT_TRUE(client.send("\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "/path/last");
+  EXPECT_TRUE(r->closes());
+  server.server().wait();
+}
+
 TEST(Shutdown, ListenersKeepAcceptingDuringTheDrainDelay) {
   ServerConfig config = test_config();
   config.shutdown.drain_delay = 2000ms;  // a wide margin: the test must connect within it

@@ -45,6 +45,27 @@ TEST(Timeouts, ASlowlorisHeaderIsCutOffWith408WhileOthersAreServed) {
   for (auto& client : slow) EXPECT_TRUE(client->wait_closed());
 }
 
+// Pipelined requests fill most of the read buffer and a partial one follows: it is moved to the
+// front of the buffer to make room, and a fresh parser has not yet seen it. Its header timeout
+// still answers 408, as for any request that has begun.
+TEST(Timeouts, APartialPipelinedRequestMovedToMakeRoomStillGets408) {
+  TestServer server(short_timeouts());
+  RawClient client(server.port());
+  std::string pipelined;
+  while (pipelined.size() < 3400) pipelined += get("/plaintext");
+  const std::size_t complete = pipelined.size() / get("/plaintext").size();
+  ASSERT_TRUE(client.send(pipelined + "GET /plaintext HTTP/1.1\r\nHost: t\r\nX-Slow: abc"));
+  for (std::size_t i = 0; i < complete; ++i) {
+    auto r = client.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200);
+  }
+  auto timeout = client.read_response();
+  ASSERT_TRUE(timeout);
+  EXPECT_EQ(timeout->status, 408);
+  EXPECT_TRUE(client.wait_closed());
+}
+
 TEST(Timeouts, AConnectionThatSendsNothingIsClosedSilently) {
   TestServer server(short_timeouts());
   RawClient client(server.port());
@@ -70,6 +91,71 @@ TEST(Timeouts, AStalledBodyGets408) {
   EXPECT_EQ(r->status, 408);
   EXPECT_NE(r->body.find("timeouts.body_ms"), std::string::npos);
   EXPECT_TRUE(client.wait_closed());
+}
+
+// Slow POST (R-U-Dead-Yet): a byte at a time, never pausing as long as the body timeout, but far
+// below the minimum rate once the grace period has passed: 408 and close, others served.
+TEST(Timeouts, ABodyTrickledBelowTheMinimumRateGets408) {
+  ServerConfig config = short_timeouts();
+  config.timeouts.body = 10s;  // only the rate can cut this client off in time
+  config.timeouts.body_min_bytes_per_s = 100;
+  config.timeouts.min_rate_grace = 200ms;
+  TestServer server(config);
+  RawClient slow(server.port());
+  ASSERT_TRUE(slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"));
+  std::string got;
+  for (int i = 0; i < 200 && got.empty(); ++i) {
+    if (!slow.send("x")) break;
+    got = slow.read_some(50ms);
+    auto r = fetch(server.port(), get("/plaintext"));  // a normal client is never starved
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(got.substr(0, 12), "HTTP/1.1 408") << got;
+  EXPECT_NE(got.find("timeouts.body_min_bytes_per_s"), std::string::npos) << got;
+  EXPECT_TRUE(slow.wait_closed());
+}
+
+// The same rate, met: a body that arrives at a steady pace above it is read to the end.
+TEST(Timeouts, ABodyAboveTheMinimumRateIsRead) {
+  ServerConfig config = short_timeouts();
+  config.timeouts.body = 10s;
+  config.timeouts.body_min_bytes_per_s = 100;
+  config.timeouts.min_rate_grace = 200ms;
+  TestServer server(config);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4000\r\n\r\n"));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(client.send(std::string(400, 'a')));
+    std::this_thread::sleep_for(50ms);  // 8 KB/s, far above 100 B/s
+  }
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), 4000u);
+}
+
+// A client that reads a large response, but far below the minimum rate: closed before the end,
+// though it never pauses as long as the write timeout.
+TEST(Timeouts, AReaderBelowTheMinimumRateIsCutOff) {
+  ServerConfig config = short_timeouts();
+  config.timeouts.write = 10s;  // only the rate can cut this client off in time
+  config.timeouts.send_min_bytes_per_s = 8u << 20;
+  config.timeouts.min_rate_grace = 200ms;
+  TestServer server(config);
+  RawClient reader(server.port());
+  const std::size_t size = 64u << 20;
+  ASSERT_TRUE(reader.send(get("/big?n=" + std::to_string(size))));
+  std::size_t received = 0;
+  for (int i = 0; i < 400 && !reader.peer_closed(); ++i) {
+    received += reader.read_some(5ms).size();  // at most 64 KiB per read: far below 8 MiB/s
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(reader.peer_closed());
+  EXPECT_LT(received, size);
+  auto r = fetch(server.port(), get("/plaintext"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(Timeouts, AClientThatDoesNotReadIsCutOffAndBlocksNoOne) {

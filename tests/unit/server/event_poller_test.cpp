@@ -151,21 +151,83 @@ TEST_F(EventPollerTest, CallsAPostedTargetAgainUnlessForgotten) {
   EXPECT_TRUE(forgotten.seen.empty());
 }
 
-TEST_F(EventPollerTest, TellsWhetherABatchIsBeingDelivered) {
+TEST_F(EventPollerTest, TellsWhetherARoundIsUnderWay) {
   struct Probe final : PollTarget {
     EventPoller* poller = nullptr;
-    bool dispatching = false;
-    void on_events(std::uint32_t) override { dispatching = poller->dispatching(); }
+    bool in_round = false;
+    void on_events(std::uint32_t) override { in_round = poller->in_round(); }
   } probe;
   probe.poller = &poller;
-  int batches = 0;
-  poller.set_after_batch([](void* count) { ++*static_cast<int*>(count); }, &batches);
+  int rounds = 0;
+  poller.set_after_round([](void* count) { ++*static_cast<int*>(count); }, &rounds);
   SocketPair pair;
   ASSERT_FALSE(poller.add(pair.fds[0], probe));
   ASSERT_EQ(::write(pair.fds[1], "x", 1), 1);
-  ASSERT_TRUE(run_until([&] { return probe.dispatching; }));
-  EXPECT_FALSE(poller.dispatching());
-  EXPECT_GE(batches, 1);
+  ASSERT_TRUE(run_until([&] { return probe.in_round; }));
+  EXPECT_FALSE(poller.in_round());
+  EXPECT_GE(rounds, 1);
+}
+
+// The crash of issue 12: a timer (a header timeout) closes a target in the same round in which
+// that target's socket event is waiting to be delivered. Freed at once, the event would call into
+// freed memory (a pooled block that an accept may already have reused). A target closed in a round
+// must outlive the round: the owner frees it from the after-round hook, as the worker does.
+TEST_F(EventPollerTest, ATargetClosedByATimerInTheRoundOfItsEventIsFreedOnlyAfterTheRound) {
+  auto keep_running = boost::asio::make_work_guard(io);
+  struct Target final : PollTarget {
+    bool freed = false;
+    bool called_when_freed = false;
+    bool closed = false;
+    void on_events(std::uint32_t) override {
+      if (freed) called_when_freed = true;
+    }
+  } target;
+  struct Owner {
+    EventPoller* poller;
+    Target* target;
+    std::vector<Target*> closed_in_round;
+    // What Worker::destroy does.
+    void destroy(Target& t) {
+      t.closed = true;
+      if (poller->in_round()) {
+        closed_in_round.push_back(&t);
+      } else {
+        t.freed = true;
+      }
+    }
+  } owner{&poller, &target, {}};
+  poller.set_after_round(
+      [](void* o) {
+        auto* self = static_cast<Owner*>(o);
+        for (Target* t : self->closed_in_round) t->freed = true;
+        self->closed_in_round.clear();
+      },
+      &owner);
+  SocketPair pair;
+  SocketPair starter;
+  ASSERT_FALSE(poller.add(pair.fds[0], target));
+  // In one round, the starter makes both ready for the next epoll_wait: the target's input and an
+  // expired timer (Asio's timerfd), so the next round returns both, and runs Asio's work first.
+  boost::asio::steady_timer deadline(io);
+  struct Starter final : PollTarget {
+    std::function<void()> act;
+    void on_events(std::uint32_t) override { act(); }
+  } start;
+  start.act = [&] {
+    deadline.expires_at(boost::asio::steady_timer::clock_type::now());
+    deadline.async_wait([&](const boost::system::error_code&) { owner.destroy(target); });
+    EXPECT_EQ(::write(pair.fds[1], "x", 1), 1);
+    std::this_thread::sleep_for(2ms);
+  };
+  ASSERT_FALSE(poller.add(starter.fds[0], start));
+  ASSERT_EQ(::write(starter.fds[1], "x", 1), 1);
+  boost::asio::steady_timer stop(io);
+  stop.expires_after(50ms);
+  stop.async_wait([&](const boost::system::error_code&) { io.stop(); });
+  poller.run();
+  EXPECT_TRUE(target.closed);
+  EXPECT_TRUE(target.freed);
+  EXPECT_FALSE(target.called_when_freed);
 }
 
 // Handlers posted from another thread run: wake() makes the loop look at Asio. No timer here, so

@@ -72,7 +72,7 @@ std::shared_ptr<RequestMetrics> populated_request_metrics() {
   for (std::size_t w = 0; w < kWorkers; ++w) {
     for (std::uint32_t r = 0; r < kRoutes; ++r) {
       for (const Kind& k : kinds) {
-        k.request->exchange().set_route(nullptr, "", r);
+        k.request->exchange().route().index = static_cast<std::uint32_t>(r);
         for (int i = 0; i < 20; ++i, ++n) {
           const auto latency = std::chrono::microseconds(100 << (n % 16));  // 100 us .. 3.3 s
           metrics->on_request({k.request->exchange(), w, k.status, 64u << (n % 18), 200u << (n % 10), start,
@@ -80,7 +80,7 @@ std::shared_ptr<RequestMetrics> populated_request_metrics() {
         }
       }
     }
-    get.exchange().set_route(nullptr, "", Exchange::kNoRoute);
+    get.exchange().route().index = RouteMatch::kNoRoute;
     metrics->on_request({get.exchange(), w, 404, 120, 80, start, start + 50us, RequestError::kNone});
     ParserLimits limits;
     Exchange unparsed(limits, nullptr);

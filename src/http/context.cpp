@@ -49,36 +49,36 @@ std::string_view Request::body() const { return ex_->view(ex_->head().body); }
 const PeerAddress& Request::peer() const { return ex_->peer(); }
 
 void Response::set_status(int status) {
-  ex_->set_status(status);
-  ex_->mark_answered();
+  ex_->response().set_status(status);
+  ex_->response().mark_answered();
 }
-int Response::status() const { return ex_->status(); }
+int Response::status() const { return ex_->response().status(); }
 bool Response::add_header(std::string_view name, std::string_view value) {
   if (!is_token(name) || !is_field_value(value) || is_engine_field(name)) return false;
-  ex_->append_header(name, value);  // a header alone is not an answer (middleware add them early)
+  ex_->response().append_header(name, value);  // a header alone is not an answer (middleware add them early)
   return true;
 }
 void Response::set_content_type(std::string_view type) {
-  if (is_field_value(type)) ex_->set_content_type(type);
-  ex_->mark_answered();
+  if (is_field_value(type)) ex_->response().set_content_type(type);
+  ex_->response().mark_answered();
 }
 void Response::set_body(std::string_view bytes) {
-  ex_->body().clear();
-  ex_->body().append(bytes);
-  ex_->mark_answered();
+  ex_->response().body().clear();
+  ex_->response().body().append(bytes);
+  ex_->response().mark_answered();
 }
 void Response::append_body(std::string_view bytes) {
-  ex_->body().append(bytes);
-  ex_->mark_answered();
+  ex_->response().body().append(bytes);
+  ex_->response().mark_answered();
 }
-std::string_view Response::body() const { return ex_->body().view(); }
+std::string_view Response::body() const { return ex_->response().body().view(); }
 void Response::set_file_body(int fd, std::uint64_t offset, std::uint64_t length) {
-  ex_->set_file_body(fd, offset, length);
-  ex_->mark_answered();
+  ex_->response().set_file_body(fd, offset, length);
+  ex_->response().mark_answered();
 }
-void Response::close_connection() { ex_->request_close(); }
+void Response::close_connection() { ex_->response().request_close(); }
 void Response::clear() {
-  ex_->clear_response();
+  ex_->response().clear();
 }
 
 namespace detail {
@@ -86,7 +86,7 @@ Exchange& exchange_of(Context& ctx) { return *ctx.request_.ex_; }
 }  // namespace detail
 
 std::string_view Context::param(std::string_view name) const { return request_.ex_->param(name); }
-std::string_view Context::route() const { return request_.ex_->route_pattern(); }
+std::string_view Context::route() const { return request_.ex_->route().pattern; }
 std::size_t Context::worker() const { return request_.ex_->worker_index(); }
 std::string_view Context::request_id() const { return request_.ex_->request_id(); }
 void Context::set_request_id(std::string_view id) { request_.ex_->set_request_id(copy(id)); }
@@ -97,7 +97,7 @@ std::string_view Context::copy(std::string_view text) {
   std::memcpy(p, text.data(), text.size());
   return {p, text.size()};
 }
-bool Context::deferred() const { return request_.ex_->deferred(); }
+bool Context::deferred() const { return request_.ex_->async().pending; }
 bool Context::on_complete(Middleware* middleware, std::uint64_t cookie) {
   return middleware != nullptr && request_.ex_->add_completion_call(middleware, cookie);
 }

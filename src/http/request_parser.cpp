@@ -342,6 +342,7 @@ void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>&, err
 std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code&) {
   // Content-Length bodies arrive in place, right after the header section.
   head_.body.size += static_cast<std::uint32_t>(body.size());
+  body_received_ += body.size();
   return body.size();
 }
 
@@ -357,6 +358,7 @@ std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, boost::beast
   char* destination = base_ + head_.body.offset + head_.body.size;
   if (destination != body.data()) std::memmove(destination, body.data(), body.size());
   head_.body.size += static_cast<std::uint32_t>(body.size());
+  body_received_ += body.size();
   return body.size();
 }
 

@@ -79,8 +79,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   bool started() const { return started_; }
   /// Offset of the first byte of the request line.
   std::size_t request_offset() const { return request_offset_; }
-  /// Decoded body bytes received so far.
-  std::uint64_t body_received() const { return head_.body.size; }
+  /// Decoded body bytes received so far (all of them, also those already consumed).
+  std::uint64_t body_received() const { return body_received_; }
+  /// A streamed body: the caller took the decoded bytes in head().body and moved the unparsed
+  /// rest of the buffer down to head().body.offset; the next bytes decode from there.
+  void consume_body() { head_.body.size = 0; }
 
  private:
   // Beast's callbacks (boost::core::string_view converts to std::string_view).
@@ -117,6 +120,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::uint32_t host_count_ = 0;
   std::uint32_t trailer_count_ = 0;
   std::uint64_t chunk_remaining_ = 0;   // data bytes of the current chunk not yet received
+  std::uint64_t body_received_ = 0;
   std::uint32_t transfer_codings_ = 0;  // codings seen in Transfer-Encoding lists
   bool started_ = false;
   bool request_line_checked_ = false;

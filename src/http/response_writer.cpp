@@ -5,7 +5,7 @@
 
 #include <surge/status.hpp>
 
-#include "http/exchange.hpp"
+#include "http/response_state.hpp"
 
 namespace surge::detail {
 namespace {
@@ -58,9 +58,10 @@ void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view co
   constexpr std::string_view kContentLength = "Content-Length: ";
   constexpr std::string_view kClose = "Connection: close\r\n";
   constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
+  constexpr std::string_view kChunked = "Transfer-Encoding: chunked\r\n";
   std::string_view line = status_line(status);
   std::size_t worst = line.size() + server_line_.size() + date_.header_line().size() +
-                      kContentType.size() + content_type.size() + 2 + kContentLength.size() + 22 +
+                      kContentType.size() + content_type.size() + 2 + kChunked.size() + 22 +
                       extra_headers.size() + kKeepAlive.size() + 2;
   char* const start = out.prepare(worst);
   char* p = put(start, line);
@@ -71,11 +72,16 @@ void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view co
     p = put(p, content_type);
     p = put(p, "\r\n");
   }
-  if (!status_has_no_body(status)) {
+  if (status_has_no_body(status)) {
+    // RFC 9110 8.6: no Content-Length for 1xx and 204; 304 would announce the selected
+    // representation's length, which a handler may not know: none either.
+  } else if (body_size != ResponseState::kUnknownLength) {
     p = put(p, kContentLength);
     p = put_decimal(p, body_size);
     p = put(p, "\r\n");
-  }
+  } else if (framing.chunked) {
+    p = put(p, kChunked);
+  }  // else: HTTP/1.0, the body ends when the connection closes (framing.close)
   p = put(p, extra_headers);
   if (framing.close) {
     p = put(p, kClose);
@@ -86,19 +92,44 @@ void ResponseWriter::write_head(ByteBuffer& out, int status, std::string_view co
   out.commit(static_cast<std::size_t>(p - start));
 }
 
-void ResponseWriter::write(ByteBuffer& out, const Exchange& exchange,
+void ResponseWriter::write(ByteBuffer& out, const ResponseState& response,
                            const Framing& framing) const {
-  const int status = exchange.status();
-  // A file body is announced here and sent by the connection (sendfile) after these bytes.
-  if (exchange.has_file_body()) {
-    write_head(out, status, exchange.content_type(), exchange.extra_headers(),
-               exchange.file_length(), framing);
-    return;
+  const int status = response.status();
+  switch (response.body_kind()) {
+    case BodyKind::kFile:
+      // Announced here, sent by the session (sendfile) after these bytes.
+      write_head(out, status, response.content_type(), response.extra_headers(),
+                 response.file_length(), framing);
+      return;
+    case BodyKind::kStream:
+      // Produced after these bytes, each piece framed by the session (write_chunk).
+      write_head(out, status, response.content_type(), response.extra_headers(),
+                 response.stream_length(), framing);
+      return;
+    case BodyKind::kBytes:
+      break;
   }
-  std::string_view body = exchange.body().view();
-  write_head(out, status, exchange.content_type(), exchange.extra_headers(), body.size(), framing);
+  std::string_view body = response.body().view();
+  write_head(out, status, response.content_type(), response.extra_headers(), body.size(), framing);
   if (!framing.head_request && !status_has_no_body(status)) out.append(body);
 }
+
+void ResponseWriter::write_chunk(ByteBuffer& out, std::string_view piece) {
+  if (piece.empty()) return;  // an empty chunk would end the body
+  constexpr char kHex[] = "0123456789abcdef";
+  char size[16];
+  int digits = 0;
+  for (std::size_t n = piece.size(); n != 0; n >>= 4) size[digits++] = kHex[n & 15];
+  char* p = out.prepare(static_cast<std::size_t>(digits) + 2 + piece.size() + 2);
+  char* const start = p;
+  while (digits > 0) *p++ = size[--digits];
+  p = put(p, "\r\n");
+  p = put(p, piece);
+  p = put(p, "\r\n");
+  out.commit(static_cast<std::size_t>(p - start));
+}
+
+void ResponseWriter::write_last_chunk(ByteBuffer& out) { out.append("0\r\n\r\n"); }
 
 void ResponseWriter::write_text(ByteBuffer& out, int status, std::string_view body,
                                 const Framing& framing) const {

@@ -9,13 +9,15 @@
 
 namespace surge::detail {
 
-class Exchange;
+class ResponseState;
 
 /// How the engine frames one response on its connection.
 struct Framing {
   bool head_request = false;      // HEAD: headers (with Content-Length) but no body
   bool close = false;             // the connection closes after this response
   bool http10_keep_alive = false; // an HTTP/1.0 client asked for keep-alive: say it is granted
+  bool chunked = false;           // a body of unknown length goes chunked (HTTP/1.1 peers);
+                                  // otherwise it ends with the connection (close must be set)
 };
 
 /// Writes the status line, the engine's fields (Server, Date, Content-Type, Content-Length,
@@ -25,9 +27,13 @@ class ResponseWriter final {
  public:
   ResponseWriter(std::string_view server_name, const DateCache& date);
 
-  /// The exchange's response. A file body (Exchange::has_file_body) is only announced
-  /// (Content-Length); the caller sends the file after these bytes.
-  void write(ByteBuffer& out, const Exchange& exchange, const Framing& framing) const;
+  /// The response's head, and its body when it is bytes. A file or stream body is only announced
+  /// (Content-Length, or chunked for a stream of unknown length): the session sends it after.
+  void write(ByteBuffer& out, const ResponseState& response, const Framing& framing) const;
+  /// One piece of a chunked body (nothing for an empty piece: that would end the body).
+  static void write_chunk(ByteBuffer& out, std::string_view piece);
+  /// The end of a chunked body (no trailers).
+  static void write_last_chunk(ByteBuffer& out);
   /// A plain-text response the engine makes itself (errors, built-ins).
   void write_text(ByteBuffer& out, int status, std::string_view body, const Framing& framing) const;
   /// "HTTP/1.1 100 Continue\r\n\r\n"

@@ -248,7 +248,7 @@ void AccessLog::on_request(const CompletedRequest& request) {
     record.duration = request.finished - request.started;
   }
   record.request_id = exchange.request_id();
-  record.route = exchange.route_pattern();
+  record.route = exchange.route().pattern;
   if (request.error != RequestError::kNone) record.error = info(request.error).kind;
 
   const auto now = clock_();

@@ -92,7 +92,7 @@ RequestMetrics::~RequestMetrics() = default;
 void RequestMetrics::on_request(const CompletedRequest& r) {
   Shard& shard = *shards_[r.worker < shards_.size() ? r.worker : shards_.size() - 1];
   const RequestHead& head = r.exchange.head();
-  std::size_t route = r.exchange.route_index();
+  std::size_t route = r.exchange.route().index;
   if (route >= route_labels_.size() - 1) route = route_labels_.size() - 1;  // unmatched
   const std::size_t method = head.method_text.size == 0 ? kUnknownMethod : static_cast<std::size_t>(head.method);
   shard.count(series_key(route, method, r.status));

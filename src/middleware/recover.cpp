@@ -9,24 +9,13 @@
 
 #include <spdlog/logger.h>
 
+#include "http/exception_text.hpp"
+
 namespace surge {
 namespace detail {
 namespace {
 
 constexpr std::string_view kBody = "internal server error\n";
-// what() is anyone's text: bounded and kept to one line, so it cannot forge or flood log lines.
-constexpr std::size_t kMaxWhat = 256;
-
-std::string_view one_line(const char* what, std::array<char, kMaxWhat>& buffer) {
-  const std::string_view text(what);
-  const std::size_t n = std::min(text.size(), buffer.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    buffer[i] = c < 0x20 || c == 0x7f ? ' ' : text[i];
-  }
-  if (text.size() > n) std::fill(buffer.end() - 3, buffer.end(), '.');
-  return {buffer.data(), n};
-}
 
 std::string_view or_dash(std::string_view s) {
   return s.empty() ? std::string_view("-") : s;
@@ -70,10 +59,10 @@ void Recover::recover(Context& ctx, const char* what) noexcept {
 void Recover::log(Context& ctx, const char* what) noexcept {
   if (!log_) return;
   try {
-    std::array<char, kMaxWhat> buffer{};
+    std::array<char, kMaxExceptionText> buffer{};
     const Request& request = ctx.request();
     log_->error("recovered from exception: {} (request_id={} route={} method={} path={})",
-                one_line(what, buffer), or_dash(ctx.request_id()), or_dash(ctx.route()),
+                exception_text(what, buffer), or_dash(ctx.request_id()), or_dash(ctx.route()),
                 request.method_name(), request.path());
   } catch (...) {
     // spdlog reports its own failures through its error handler; nothing more to do here.

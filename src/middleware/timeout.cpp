@@ -8,7 +8,7 @@ namespace surge {
 namespace detail {
 
 void Timeout::handle(Context& ctx, Next& next) {
-  exchange_of(ctx).set_handler_timeout(deadline_);
+  exchange_of(ctx).route().handler_timeout = deadline_;
   next();
 }
 

@@ -89,7 +89,7 @@ std::vector<std::string> RouterApp::route_labels() const {
   // method; the metrics add the method as its own label.
   std::vector<std::string> labels;
   labels.reserve(routes_.size());
-  for (const Route& route : routes_) labels.push_back(route.pattern);
+  for (const RouteEntry& route : routes_) labels.push_back(route.pattern);
   return labels;
 }
 
@@ -108,7 +108,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
     path_in_buffer = false;
   }
   if (path == "*") {  // OPTIONS * (the parser allows "*" for OPTIONS only)
-    exchange.set_miss(static_cast<std::uint8_t>(Miss::kOptionsStar), 0);
+    exchange.route().miss = RouteMiss::kOptionsStar;
     return RequestError::kNone;
   }
   std::array<ParamMatch, RadixTree::kMaxParams> params;
@@ -117,20 +117,23 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   if (index == RadixTree::kNoMatch) {
     bool redirect = options_.trailing_slash == TrailingSlash::kRedirect &&
                     tree_.has_toggled_slash_match(path);
-    exchange.set_miss(static_cast<std::uint8_t>(redirect ? Miss::kRedirect : Miss::kNotFound), 0);
+    exchange.route().miss = redirect ? RouteMiss::kRedirect : RouteMiss::kNotFound;
     return RequestError::kNone;
   }
   const Pattern& pattern = patterns_[index];
   std::uint32_t r = pattern.routes[static_cast<std::size_t>(head.method)];
   if (r == kNone && head.method == Method::kHead) r = pattern.routes[static_cast<std::size_t>(Method::kGet)];
   if (r == kNone) {
-    Miss miss = head.method == Method::kOptions ? Miss::kOptions : Miss::kMethodNotAllowed;
-    exchange.set_miss(static_cast<std::uint8_t>(miss), index);
+    exchange.route().miss = head.method == Method::kOptions ? RouteMiss::kOptions : RouteMiss::kMethodNotAllowed;
+    exchange.route().miss_pattern = index;
     return RequestError::kNone;
   }
-  const Route& route = routes_[r];
-  exchange.set_route(&route, route.pattern, route.index);
-  exchange.set_handler_timeout(route.timeout);
+  const RouteEntry& route = routes_[r];
+  RouteMatch& match = exchange.route();
+  match.route = &route;
+  match.pattern = route.pattern;
+  match.index = route.index;
+  match.handler_timeout = route.timeout;
   if (!bind_params(exchange, params.data(), count, path_in_buffer)) return RequestError::kBadTarget;
   if (route.max_body_bytes != 0) {
     if (head.has_content_length && head.content_length > route.max_body_bytes) {
@@ -165,7 +168,7 @@ bool RouterApp::bind_params(Exchange& exchange, const ParamMatch* params, std::s
 }
 
 void RouterApp::handle(Exchange& exchange) const {
-  const auto* route = static_cast<const Route*>(exchange.route());
+  const RouteEntry* route = exchange.route().route;
   if (route != nullptr) {
     route->chain.run(exchange.context());
   } else {
@@ -175,20 +178,20 @@ void RouterApp::handle(Exchange& exchange) const {
 
 void RouterApp::answer_unmatched(Context& ctx) const {
   Exchange& exchange = exchange_of(ctx);
-  switch (static_cast<Miss>(exchange.miss())) {
-    case Miss::kMethodNotAllowed:
+  switch (exchange.route().miss) {
+    case RouteMiss::kMethodNotAllowed:
       ctx.text(405, "method not allowed\n");
-      ctx.response().add_header("Allow", patterns_[exchange.miss_pattern()].allow);
+      ctx.response().add_header("Allow", patterns_[exchange.route().miss_pattern].allow);
       return;
-    case Miss::kOptions:
+    case RouteMiss::kOptions:
       ctx.response().set_status(204);
-      ctx.response().add_header("Allow", patterns_[exchange.miss_pattern()].allow);
+      ctx.response().add_header("Allow", patterns_[exchange.route().miss_pattern].allow);
       return;
-    case Miss::kOptionsStar:
+    case RouteMiss::kOptionsStar:
       ctx.response().set_status(204);
       ctx.response().add_header("Allow", allow_all_);
       return;
-    case Miss::kRedirect: {
+    case RouteMiss::kRedirect: {
       // "/users/" <-> "/users", keeping the query; 308 keeps the method and the body.
       std::string_view path = ctx.request().path();
       std::string_view query = ctx.request().query();
@@ -209,8 +212,8 @@ void RouterApp::answer_unmatched(Context& ctx) const {
       ctx.response().add_header("Location", {location, n});
       return;
     }
-    case Miss::kNone:
-    case Miss::kNotFound:
+    case RouteMiss::kNone:
+    case RouteMiss::kNotFound:
       ctx.text(404, "not found\n");
       return;
   }

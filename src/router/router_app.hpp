@@ -10,10 +10,21 @@
 
 #include "middleware/chain.hpp"
 #include "router/radix_tree.hpp"
+#include "router/route_match.hpp"
 #include "router/route_table.hpp"
 #include "server/application.hpp"
 
 namespace surge::detail {
+
+/// One frozen route: what an exchange's RouteMatch points at.
+struct RouteEntry {
+  Chain chain;
+  std::string pattern;
+  std::uint32_t index;  // position in the router's table: the metrics label of the route
+  Method method;
+  std::uint64_t max_body_bytes;
+  std::chrono::milliseconds timeout;
+};
 
 /// Immutable after construction and shared by every worker. on_header() routes the request (the
 /// radix tree, then the method), binds the decoded parameters, and applies the route's body
@@ -30,18 +41,6 @@ class RouterApp final : public Application {
   std::vector<std::string> route_labels() const override;
   void collect_metrics(MetricSink& sink) const override;
 
-  /// Why a request matched no route (kept in the exchange between on_header and handle).
-  enum class Miss : std::uint8_t { kNone, kNotFound, kMethodNotAllowed, kOptions, kOptionsStar, kRedirect };
-
-  struct Route {
-    Chain chain;
-    std::string pattern;
-    std::uint32_t index;  // position in routes_: the metrics label of the route
-    Method method;
-    std::uint64_t max_body_bytes;
-    std::chrono::milliseconds timeout;
-  };
-
  private:
   struct Pattern {
     std::array<std::uint32_t, kMethodCount> routes;  // index into routes_, or kNone
@@ -57,7 +56,7 @@ class RouterApp final : public Application {
   RouterOptions options_;
   RadixTree tree_;
   std::vector<Pattern> patterns_;
-  std::deque<Route> routes_;  // stable addresses: an exchange points at its route
+  std::deque<RouteEntry> routes_;  // stable addresses: an exchange points at its route
   Chain unmatched_;
   std::string allow_all_;  // every method registered anywhere, for OPTIONS *
   MiddlewareList owned_;   // keeps every middleware alive (chains hold raw pointers)

@@ -2,7 +2,6 @@
 #include <surge/context.hpp>
 
 #include "http/exchange.hpp"
-#include "server/connection.hpp"
 #include "server/offload_pool.hpp"
 #include "server/worker.hpp"
 
@@ -41,12 +40,13 @@ bool Deferred::resume(std::function<void(Context&)> fill) {
 Deferred Context::defer() {
   detail::Exchange& exchange = detail::exchange_of(*this);
   detail::Worker* worker = exchange.worker();
-  auto* connection = static_cast<detail::Connection*>(exchange.owner());
-  if (worker == nullptr || connection == nullptr || exchange.deferred()) return {};
-  std::chrono::milliseconds timeout = exchange.handler_timeout();
+  detail::AsyncState& async = exchange.async();
+  if (worker == nullptr || async.owner == nullptr || async.pending) return {};
+  std::chrono::milliseconds timeout = exchange.route().handler_timeout;
   if (timeout.count() == 0) timeout = worker->config().timeouts.handler;
-  auto [slot, generation] = worker->begin_deferred(*connection, timeout);
-  exchange.set_deferred(true, slot);
+  auto [slot, generation] = worker->begin_pending(*async.owner, timeout);
+  async.pending = true;
+  async.slot = slot;
   return Deferred(worker->anchor(), slot, generation);
 }
 

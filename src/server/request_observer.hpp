@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "http/request_error.hpp"
-#include "server/deadline_list.hpp"
+#include "net/deadline_list.hpp"
 
 namespace surge::detail {
 

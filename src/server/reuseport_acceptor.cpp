@@ -10,7 +10,7 @@
 
 #include <system_error>
 
-#include "server/connection.hpp"
+#include "server/http1_session.hpp"
 #include "server/worker.hpp"
 
 namespace surge::detail {
@@ -148,7 +148,7 @@ void ReuseportAcceptor::accept_batch() {
       continue;
     }
     peer_.resize(size);
-    Connection* connection = worker_.new_connection();
+    Http1Session* connection = worker_.new_session();
     error_code adopt_ec;
     connection->adopt(fd, adopt_ec);
     if (adopt_ec) {
@@ -162,7 +162,7 @@ void ReuseportAcceptor::accept_batch() {
   worker_.poller().post(*this);
 }
 
-void ReuseportAcceptor::serve(Connection* connection) {
+void ReuseportAcceptor::serve(Http1Session* connection) {
   worker_.stats().accepted.add();
   if (worker_.open_connections() >= worker_.config().limits.max_connections_per_worker &&
       !worker_.reclaim_idle_connection()) {

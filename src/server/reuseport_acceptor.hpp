@@ -5,11 +5,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "server/event_poller.hpp"
+#include "net/event_poller.hpp"
 
 namespace surge::detail {
 
-class Connection;
+class Http1Session;
 class Worker;
 
 /// Every worker binds its own socket to the same address with SO_REUSEPORT; the kernel spreads
@@ -53,7 +53,7 @@ class ReuseportAcceptor final : public PollTarget {
  private:
   void accept_batch();
   void close_listener();
-  void serve(Connection* connection);
+  void serve(Http1Session* connection);
   bool handle_error(const boost::system::error_code& ec);
 
   Worker& worker_;

@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/logger.h>
 
-#include "server/connection.hpp"
 #include "server/reuseport_acceptor.hpp"
 
 namespace surge::detail {
@@ -29,6 +28,15 @@ ParserLimits parser_limits(const LimitsConfig& limits) {
 // Deadlines are checked on a tick: often enough for the shortest timeout to be honoured within a
 // quarter of itself, never more often than every 10 ms, and at least every 250 ms (which also
 // refreshes the Date header well within its one-second resolution).
+std::array<DeadlineList<Http1Session>, static_cast<std::size_t>(Wait::kCount)> deadline_lists(
+    const ServerConfig& config) {
+  const TimeoutsConfig& t = config.timeouts;
+  using List = DeadlineList<Http1Session>;
+  // In Wait's order; kNone's list is never armed. Parked sessions keep their idle deadline.
+  return {List(t.header), List(t.header), List(t.body), List(t.idle), List(t.idle), List(t.write),
+          List(t.linger)};
+}
+
 Clock::duration tick_interval(const ServerConfig& config) {
   const TimeoutsConfig& t = config.timeouts;
   milliseconds shortest = std::min({t.header, t.body, t.idle, t.write, t.linger,
@@ -41,32 +49,24 @@ Clock::duration tick_interval(const ServerConfig& config) {
 Worker::Worker(std::size_t index, const ServerConfig& config,
                std::shared_ptr<const Application> app,
                std::vector<std::shared_ptr<RequestObserver>> observers,
-               std::shared_ptr<spdlog::logger> log)
+               std::shared_ptr<spdlog::logger> log, const LoopClock* clock)
     : index_(index),
       config_(config),
       limits_(parser_limits(config.limits)),
       io_(1),
-      poller_(io_),
+      poller_(io_, clock),
       log_(std::move(log)),
       buffers_(config.pools.buffer_bytes, config.pools.buffers_per_worker, kWarmBuffers),
       exchanges_(config.pools.contexts_per_worker,
                  [this](void* memory) { return new (memory) Exchange(limits_, &buffers_); }),
       // Connections closed in a round are freed at its end: a round of accepts that each reclaim
       // an idle connection holds up to a batch of them beyond the limit.
-      connections_(std::make_unique<ObjectPool<Connection>>(
+      sessions_pool_(std::make_unique<ObjectPool<Http1Session>>(
           config.limits.max_connections_per_worker + 2 * EventPoller::kMaxEvents)),
       writer_(config.server_header, date_),
-      lists_{DeadlineList(0), DeadlineList(1), DeadlineList(2), DeadlineList(3),
-             DeadlineList(4), DeadlineList(5), DeadlineList(6)},
+      lists_(deadline_lists(config)),
       tick_(io_),
       tick_interval_(tick_interval(config)) {
-  const TimeoutsConfig& t = config.timeouts;
-  timeouts_[static_cast<std::size_t>(Wait::kHeader)] = t.header;
-  timeouts_[static_cast<std::size_t>(Wait::kBody)] = t.body;
-  timeouts_[static_cast<std::size_t>(Wait::kIdle)] = t.idle;
-  timeouts_[static_cast<std::size_t>(Wait::kParked)] = t.idle;
-  timeouts_[static_cast<std::size_t>(Wait::kWrite)] = t.write;
-  timeouts_[static_cast<std::size_t>(Wait::kLinger)] = t.linger;
   versions_.push_back({std::move(app), std::move(observers), 0});
   current_ = &versions_.back();
   anchor_ = std::make_shared<WorkerAnchor>();
@@ -187,44 +187,38 @@ void Worker::close_everything() {
   retiring_ = true;
   draining_ = true;
   for (auto& acceptor : acceptors_) acceptor->stop();
-  // Requests waiting for an asynchronous answer are in no deadline list.
-  for (const DeferredSlot& entry : deferred_) {
-    if (entry.connection != nullptr) entry.connection->abort(CloseReason::kServer);
-  }
-  for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
-                    Wait::kLinger}) {
-    DeadlineList& l = list(what);
-    while (!l.empty()) static_cast<Connection*>(l.front())->abort(CloseReason::kServer);
-  }
+  while (!sessions_.empty()) sessions_.front()->abort(CloseReason::kServer);
 }
 
-Connection* Worker::new_connection() { return connections_->create(*this); }
+Http1Session* Worker::new_session() { return sessions_pool_->create(*this); }
 
-void Worker::destroy(Connection* connection) {
+void Worker::destroy(Http1Session* session) {
   if (poller_.in_round()) {
-    closed_in_round_.push_back(connection);
+    closed_in_round_.push_back(session);
     return;
   }
-  free_connection(connection);
+  free_session(session);
 }
 
 void Worker::destroy_closed() {
-  for (Connection* connection : closed_in_round_) free_connection(connection);
+  for (Http1Session* session : closed_in_round_) free_session(session);
   closed_in_round_.clear();
 }
 
-void Worker::free_connection(Connection* connection) {
-  poller_.forget(*connection);
-  connections_->destroy(connection);
+void Worker::free_session(Http1Session* session) {
+  poller_.forget(*session);
+  sessions_pool_->destroy(session);
 }
 
-void Worker::on_open() {
+void Worker::on_open(Http1Session& session) {
   ++open_;
+  sessions_.push_front(session);
   stats_.open.add(1);
 }
 
-void Worker::on_closed(CloseReason reason) {
+void Worker::on_closed(Http1Session& session, CloseReason reason) {
   --open_;
+  sessions_.remove(session);
   stats_.open.add(-1);
   stats_.closed[static_cast<std::size_t>(reason)].add();
   if (draining_) maybe_finish();
@@ -238,21 +232,6 @@ void Worker::maybe_finish() {
   }
 }
 
-void Worker::arm(Connection& connection, Wait what) {
-  if (connection.linked()) list(static_cast<Wait>(connection.list)).remove(connection);
-  list(what).push_back(connection, Clock::now() + timeouts_[static_cast<std::size_t>(what)]);
-}
-
-void Worker::disarm(Connection& connection) {
-  if (connection.linked()) list(static_cast<Wait>(connection.list)).remove(connection);
-}
-
-void Worker::park(Connection& connection) {
-  Clock::time_point deadline = connection.deadline;
-  disarm(connection);
-  list(Wait::kParked).push_back(connection, deadline);
-}
-
 void Worker::schedule_tick() {
   tick_.expires_after(tick_interval_);
   tick_.async_wait([this](const boost::system::error_code& ec) {
@@ -261,19 +240,19 @@ void Worker::schedule_tick() {
 }
 
 void Worker::on_tick() {
-  const Clock::time_point now = Clock::now();
-  heartbeat_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+  const Clock::time_point now = poller_.now();
+  heartbeat_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   date_.update(std::chrono::system_clock::now());
   for (Wait what : {Wait::kHeader, Wait::kBody, Wait::kIdle, Wait::kParked, Wait::kWrite,
                     Wait::kLinger}) {
-    expire(what, now);
+    list(what).expire(now);
   }
   release_idle_buffers(now);
   if (now >= next_buffer_trim_) {
     buffers_.trim();
     next_buffer_trim_ = now + kBufferTrimPeriod;
   }
-  expire_deferred(now);
+  expire_pending(now);
   publish_pool_stats();
   schedule_tick();
 }
@@ -281,92 +260,82 @@ void Worker::on_tick() {
 void Worker::publish_pool_stats() {
   stats_.buffers.publish(buffers_.stats());
   stats_.exchanges.publish(exchanges_.stats());
-  stats_.connections.publish(connections_->stats());
+  stats_.connections.publish(sessions_pool_->stats());
 }
 
-std::pair<std::uint32_t, std::uint32_t> Worker::begin_deferred(Connection& connection,
-                                                               Clock::duration timeout) {
+std::pair<std::uint32_t, std::uint32_t> Worker::begin_pending(ExchangeOwner& owner,
+                                                              Clock::duration timeout) {
   std::uint32_t slot;
-  if (!free_deferred_.empty()) {
-    slot = free_deferred_.back();
-    free_deferred_.pop_back();
+  if (!free_pending_.empty()) {
+    slot = free_pending_.back();
+    free_pending_.pop_back();
   } else {
-    slot = static_cast<std::uint32_t>(deferred_.size());
-    deferred_.emplace_back();
+    slot = static_cast<std::uint32_t>(pending_.size());
+    pending_.emplace_back();
   }
-  DeferredSlot& entry = deferred_[slot];
-  entry.connection = &connection;
-  deferred_deadlines_.push_back({Clock::now() + timeout, slot, entry.generation});
-  std::push_heap(deferred_deadlines_.begin(), deferred_deadlines_.end(), std::greater<>());
+  PendingSlot& entry = pending_[slot];
+  entry.owner = &owner;
+  if (timeout != Clock::duration::max()) {
+    pending_deadlines_.push_back({now() + timeout, slot, entry.generation});
+    std::push_heap(pending_deadlines_.begin(), pending_deadlines_.end(), std::greater<>());
+  }
   return {slot, entry.generation};
 }
 
-void Worker::end_deferred(std::uint32_t slot) {
-  DeferredSlot& entry = deferred_[slot];
-  if (entry.connection == nullptr) return;
-  entry.connection = nullptr;
+void Worker::end_pending(std::uint32_t slot) {
+  PendingSlot& entry = pending_[slot];
+  if (entry.owner == nullptr) return;
+  entry.owner = nullptr;
   ++entry.generation;  // any ticket for the old request is stale from now on
-  free_deferred_.push_back(slot);
+  free_pending_.push_back(slot);
 }
 
-Connection* Worker::deferred_connection(std::uint32_t slot, std::uint32_t generation) const {
-  if (slot >= deferred_.size()) return nullptr;
-  const DeferredSlot& entry = deferred_[slot];
-  return entry.generation == generation ? entry.connection : nullptr;
+ExchangeOwner* Worker::pending_owner(std::uint32_t slot, std::uint32_t generation) const {
+  if (slot >= pending_.size()) return nullptr;
+  const PendingSlot& entry = pending_[slot];
+  return entry.generation == generation ? entry.owner : nullptr;
 }
 
 void Worker::post_resume(std::uint32_t slot, std::uint32_t generation,
                          std::function<void(Context&)> fill) {
   boost::asio::post(io_, [this, slot, generation, fill = std::move(fill)]() mutable {
-    if (Connection* connection = deferred_connection(slot, generation)) connection->resume(fill);
+    if (ExchangeOwner* owner = pending_owner(slot, generation)) owner->resume(fill);
   });
   poller_.wake();
 }
 
 void Worker::post_abandon(std::uint32_t slot, std::uint32_t generation) {
   boost::asio::post(io_, [this, slot, generation] {
-    if (Connection* connection = deferred_connection(slot, generation)) {
+    if (ExchangeOwner* owner = pending_owner(slot, generation)) {
       stats_.deferred_abandoned.add();
-      connection->fail_deferred(500, "internal server error: the handler dropped its response\n");
+      owner->fail_pending(500, "internal server error: the handler dropped its response\n");
     }
   });
   poller_.wake();
 }
 
-void Worker::expire_deferred(Clock::time_point now) {
-  while (!deferred_deadlines_.empty() && deferred_deadlines_.front().when <= now) {
-    DeferredDeadline due = deferred_deadlines_.front();
-    std::pop_heap(deferred_deadlines_.begin(), deferred_deadlines_.end(), std::greater<>());
-    deferred_deadlines_.pop_back();
-    if (Connection* connection = deferred_connection(due.slot, due.generation)) {
+void Worker::expire_pending(Clock::time_point now) {
+  while (!pending_deadlines_.empty() && pending_deadlines_.front().when <= now) {
+    PendingDeadline due = pending_deadlines_.front();
+    std::pop_heap(pending_deadlines_.begin(), pending_deadlines_.end(), std::greater<>());
+    pending_deadlines_.pop_back();
+    if (ExchangeOwner* owner = pending_owner(due.slot, due.generation)) {
       stats_.deferred_timeouts.add();
-      connection->fail_deferred(504, "the handler did not answer in time (timeouts.handler_ms)\n");
+      owner->fail_pending(504, "the handler did not answer in time (timeouts.handler_ms)\n");
     }
-  }
-}
-
-void Worker::expire(Wait what, Clock::time_point now) {
-  DeadlineList& l = list(what);
-  while (!l.empty() && l.front()->deadline <= now) {
-    auto* connection = static_cast<Connection*>(l.front());
-    l.remove(*connection);
-    connection->on_deadline(what);
   }
 }
 
 void Worker::release_idle_buffers(Clock::time_point now) {
-  // The hot idle list is ordered by when each connection became idle (its deadline minus the idle
-  // timeout), so the connections idle long enough are at its head.
-  DeadlineList& hot = list(Wait::kIdle);
-  const Clock::duration idle = timeouts_[static_cast<std::size_t>(Wait::kIdle)];
+  // The hot idle list is ordered by when each session became idle (its deadline minus the idle
+  // timeout), so the sessions idle long enough are at its head.
+  DeadlineList<Http1Session>& hot = list(Wait::kIdle);
+  const Clock::duration idle = hot.timeout();
   const Clock::duration after = config_.pools.release_idle_after;
-  while (!hot.empty() && hot.front()->deadline - idle + after <= now) {
-    auto* connection = static_cast<Connection*>(hot.front());
-    connection->park();
-    if (hot.front() == connection) {
-      // Not parkable right now (no read pending): leave it hot, look again next tick.
-      break;
-    }
+  while (Http1Session* session = hot.front()) {
+    if (session->deadline() - idle + after > now) break;
+    session->park();
+    if (hot.front() == session) break;  // not parkable right now (no read pending): next tick
   }
 }
 
@@ -376,26 +345,23 @@ bool Worker::reclaim_idle_connection() {
   // headed by slow requests in progress costs a bounded scan.
   constexpr int kScan = 16;
   for (Wait what : {Wait::kParked, Wait::kIdle, Wait::kHeader}) {
-    DeadlineHook* hook = list(what).front();
-    for (int scanned = 0; hook != nullptr && scanned < kScan; ++scanned) {
-      DeadlineHook* next = hook->next;
-      if (static_cast<Connection*>(hook)->close_if_idle(CloseReason::kReclaimed)) return true;
-      hook = next;
+    Http1Session* session = list(what).front();
+    for (int scanned = 0; session != nullptr && scanned < kScan; ++scanned) {
+      Http1Session* next = DeadlineList<Http1Session>::after(*session);
+      if (session->close_if_idle(CloseReason::kReclaimed)) return true;
+      session = next;
     }
   }
   return false;
 }
 
 void Worker::close_idle_connections() {
-  // Connections waiting for their first request byte (in the header list) count as idle too;
-  // those in the middle of a request finish it and close after the response.
-  for (Wait what : {Wait::kIdle, Wait::kParked, Wait::kHeader}) {
-    DeadlineHook* hook = list(what).front();
-    while (hook != nullptr) {
-      DeadlineHook* next = hook->next;
-      static_cast<Connection*>(hook)->close_if_idle(CloseReason::kServer);
-      hook = next;
-    }
+  // Sessions waiting for their first request byte count as idle too; those in the middle of a
+  // request finish it and close after the response.
+  for (Http1Session* session = sessions_.front(); session != nullptr;) {
+    Http1Session* next = IntrusiveList<Http1Session>::next(*session);
+    session->close_if_idle(CloseReason::kServer);
+    session = next;
   }
 }
 

@@ -25,8 +25,11 @@
 #include "metrics/counter.hpp"
 #include "server/application.hpp"
 #include "server/close_reason.hpp"
-#include "server/deadline_list.hpp"
-#include "server/event_poller.hpp"
+#include "memory/intrusive_list.hpp"
+#include "net/deadline_list.hpp"
+#include "net/event_poller.hpp"
+#include "net/loop_clock.hpp"
+#include "server/http1_session.hpp"
 #include "server/request_observer.hpp"
 
 namespace spdlog {
@@ -35,7 +38,6 @@ class logger;
 
 namespace surge::detail {
 
-class Connection;
 class OffloadPool;
 class ReuseportAcceptor;
 
@@ -56,9 +58,6 @@ struct WorkerAnchor {
   std::mutex mutex;
   Worker* worker;
 };
-
-/// What a connection waits for; each has its own deadline list and timeout.
-enum class Wait : std::uint8_t { kNone = 0, kHeader, kBody, kIdle, kParked, kWrite, kLinger, kCount };
 
 /// A pool's figures as last published by its worker (its tick copies them here, so the pool
 /// itself stays plain, single-threaded data).
@@ -95,9 +94,10 @@ struct WorkerStats {
 /// io_context (stop accepting, force close, swap the application).
 class Worker final {
  public:
+  /// clock: where the loop reads the time (null: the steady clock); tests move it by hand.
   Worker(std::size_t index, const ServerConfig& config, std::shared_ptr<const Application> app,
          std::vector<std::shared_ptr<RequestObserver>> observers,
-         std::shared_ptr<spdlog::logger> log);
+         std::shared_ptr<spdlog::logger> log, const LoopClock* clock = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -105,6 +105,8 @@ class Worker final {
   std::size_t index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
   EventPoller& poller() { return poller_; }
+  /// The time the current round of the loop began (read once per round).
+  Clock::time_point now() const { return poller_.now(); }
 
   /// Main thread, before run(): takes an acceptor already bound and listening.
   void add_acceptor(std::shared_ptr<ReuseportAcceptor> acceptor);
@@ -146,25 +148,23 @@ class Worker final {
   /// Responses close their connection (shutdown has begun).
   bool retiring() const { return retiring_; }
 
-  Connection* new_connection();
-  /// Returns a closed connection's memory to the pool; while the poller delivers a batch of
-  /// events (one may still be for this connection), after the batch.
-  void destroy(Connection* connection);
-  /// A connection was accepted and starts being served.
-  void on_open();
-  /// A connection closed (its memory may still be in use until destroy()).
-  void on_closed(CloseReason reason);
+  Http1Session* new_session();
+  /// Returns a closed session's memory to the pool; during a round of the poller (an event of
+  /// the round may still name it), at the end of the round.
+  void destroy(Http1Session* session);
+  /// A session was accepted and starts being served.
+  void on_open(Http1Session& session);
+  /// A session closed (its memory may still be in use until destroy()).
+  void on_closed(Http1Session& session, CloseReason reason);
   std::size_t open_connections() const { return open_; }
   /// At the connection limit: closes the longest-idle connection that has no request in
   /// progress, to admit a new one. False when every connection is busy.
   bool reclaim_idle_connection();
 
-  /// Puts the connection in the deadline list for `what`, with that list's timeout from now.
-  void arm(Connection& connection, Wait what);
-  /// Takes the connection out of whatever list it is in.
-  void disarm(Connection& connection);
-  /// Moves an idle connection from the hot idle list to the parked one, keeping its deadline.
-  void park(Connection& connection);
+  /// Puts the session in the deadline list for `what`, with that list's timeout from now.
+  void arm(Http1Session& session, Wait what) { list(what).arm(session, now()); }
+  /// Moves an idle session from the hot idle list to the parked one, keeping its deadline.
+  void park(Http1Session& session) { list(Wait::kParked).move_here(session); }
 
   /// Any thread: whether this worker's loop turned within max_age (its tick stamps a heartbeat).
   /// A worker that has finished counts as alive: it is done, not stalled.
@@ -173,13 +173,16 @@ class Worker final {
     return Clock::now().time_since_epoch().count() - beat <= (max_age + tick_interval_).count();
   }
 
-  // Asynchronous answers (Context::defer). Tickets are (slot, generation): a slot is reused, the
-  // generation is not, so a completion arriving after its request timed out finds nothing.
-  /// Worker thread: the connection's request waits for an asynchronous answer until timeout.
-  std::pair<std::uint32_t, std::uint32_t> begin_deferred(Connection& connection,
-                                                         Clock::duration timeout);
-  /// Worker thread: the deferred request got its answer (or its connection closed).
-  void end_deferred(std::uint32_t slot);
+  // Pending answers (Context::defer, Context::suspend). Tickets are (slot, generation): a slot is
+  // reused, the generation is not, so a completion arriving after its request timed out finds
+  // nothing. The table and its deadline heap keep their capacity: no allocation once warm.
+  /// Worker thread: the exchange served by owner waits for its answer until timeout (none when
+  /// timeout is Clock::duration::max()).
+  std::pair<std::uint32_t, std::uint32_t> begin_pending(ExchangeOwner& owner, Clock::duration timeout);
+  /// Worker thread: the pending answer came (or its connection closed).
+  void end_pending(std::uint32_t slot);
+  /// Worker thread: the owner still waiting on this ticket, or null.
+  ExchangeOwner* pending_owner(std::uint32_t slot, std::uint32_t generation) const;
   /// Any thread: runs fill on this worker for the deferred request, if it still waits.
   void post_resume(std::uint32_t slot, std::uint32_t generation, std::function<void(Context&)> fill);
   /// Any thread: the Deferred was dropped without an answer.
@@ -194,24 +197,22 @@ class Worker final {
  private:
   void schedule_tick();
   void on_tick();
-  void expire(Wait what, Clock::time_point now);
   void release_idle_buffers(Clock::time_point now);
   void publish_pool_stats();
   void close_idle_connections();
   void close_everything();
-  void expire_deferred(Clock::time_point now);
-  Connection* deferred_connection(std::uint32_t slot, std::uint32_t generation) const;
+  void expire_pending(Clock::time_point now);
   void maybe_finish();
   void destroy_closed();
-  void free_connection(Connection* connection);
-  DeadlineList& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
+  void free_session(Http1Session* session);
+  DeadlineList<Http1Session>& list(Wait what) { return lists_[static_cast<std::size_t>(what)]; }
 
   const std::size_t index_;
   const ServerConfig& config_;
   const ParserLimits limits_;
   boost::asio::io_context io_;
   EventPoller poller_;
-  std::vector<Connection*> closed_in_round_;  // freed at the end of the poller's round
+  std::vector<Http1Session*> closed_in_round_;  // freed at the end of the poller's round
   std::list<AppVersion> versions_;  // back() is current; older ones live while requests use them
   AppVersion* current_ = nullptr;
   std::shared_ptr<spdlog::logger> log_;
@@ -219,30 +220,30 @@ class Worker final {
   SlabPool buffers_;
   Clock::time_point next_buffer_trim_{};
   RecyclingPool<Exchange> exchanges_;
-  std::unique_ptr<ObjectPool<Connection>> connections_;
+  std::unique_ptr<ObjectPool<Http1Session>> sessions_pool_;
+  IntrusiveList<Http1Session> sessions_;  // every open session, whatever it waits for
   std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors_;
   std::vector<std::shared_ptr<ReuseportAcceptor>> retired_acceptors_;  // stopped by a reload
 
   DateCache date_;
   ResponseWriter writer_;
-  std::array<DeadlineList, static_cast<std::size_t>(Wait::kCount)> lists_;
-  std::array<Clock::duration, static_cast<std::size_t>(Wait::kCount)> timeouts_{};
+  std::array<DeadlineList<Http1Session>, static_cast<std::size_t>(Wait::kCount)> lists_;
   boost::asio::steady_timer tick_;
   Clock::duration tick_interval_;
 
-  struct DeferredSlot {
-    Connection* connection = nullptr;
+  struct PendingSlot {
+    ExchangeOwner* owner = nullptr;
     std::uint32_t generation = 0;
   };
-  struct DeferredDeadline {
+  struct PendingDeadline {
     Clock::time_point when;
     std::uint32_t slot;
     std::uint32_t generation;
-    bool operator>(const DeferredDeadline& other) const { return when > other.when; }
+    bool operator>(const PendingDeadline& other) const { return when > other.when; }
   };
-  std::vector<DeferredSlot> deferred_;
-  std::vector<std::uint32_t> free_deferred_;
-  std::vector<DeferredDeadline> deferred_deadlines_;  // a min-heap on when
+  std::vector<PendingSlot> pending_;
+  std::vector<std::uint32_t> free_pending_;
+  std::vector<PendingDeadline> pending_deadlines_;  // a min-heap on when
   OffloadPool* offload_ = nullptr;
   std::shared_ptr<WorkerAnchor> anchor_;
 

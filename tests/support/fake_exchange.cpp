@@ -47,7 +47,7 @@ void FakeExchange::run(std::initializer_list<Middleware*> middleware, const Hand
 
 std::optional<std::string> FakeExchange::header(std::string_view name) const {
   std::optional<std::string> found;
-  for_each_header(exchange_.extra_headers(), [&](std::string_view n, std::string_view v) {
+  for_each_header(exchange_.response().extra_headers(), [&](std::string_view n, std::string_view v) {
     if (!found && iequals(n, name)) found = std::string(v);
   });
   return found;
@@ -55,7 +55,7 @@ std::optional<std::string> FakeExchange::header(std::string_view name) const {
 
 std::size_t FakeExchange::header_count(std::string_view name) const {
   std::size_t count = 0;
-  for_each_header(exchange_.extra_headers(), [&](std::string_view n, std::string_view) {
+  for_each_header(exchange_.response().extra_headers(), [&](std::string_view n, std::string_view) {
     if (iequals(n, name)) ++count;
   });
   return count;

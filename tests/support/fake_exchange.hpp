@@ -26,10 +26,10 @@ class FakeExchange {
   /// Runs middleware (in order) and then handler, as a route's chain does.
   void run(std::initializer_list<Middleware*> middleware, const Handler& handler);
 
-  int status() const { return exchange_.status(); }
-  std::string_view body() const { return exchange_.body().view(); }
-  bool answered() const { return exchange_.answered(); }
-  std::string_view content_type() const { return exchange_.content_type(); }
+  int status() const { return exchange_.response().status(); }
+  std::string_view body() const { return exchange_.response().body().view(); }
+  bool answered() const { return exchange_.response().answered(); }
+  std::string_view content_type() const { return exchange_.response().content_type(); }
   /// First response header with this name (case-insensitive) that the handler or middleware set.
   std::optional<std::string> header(std::string_view name) const;
   /// How many response headers have this name.

@@ -90,7 +90,7 @@ std::unique_ptr<FakeExchange> StaticFilesFixture::serve(const detail::StaticFile
 }
 
 std::string StaticFilesFixture::file_body(FakeExchange& ex) {
-  const detail::FileBody file = ex.exchange().take_file_body();
+  const detail::FileBody file = ex.exchange().response().take_file_body();
   if (file.fd < 0) return "<no file body>";
   std::string bytes(file.length, '\0');
   const ssize_t n = ::pread(file.fd, bytes.data(), bytes.size(), static_cast<off_t>(file.offset));

@@ -39,7 +39,7 @@ void expect_status(const StaticFiles& files, std::string_view relative, int stat
   auto ex = test::StaticFilesFixture::serve(files, relative, "", "GET", "/static/probe");
   EXPECT_EQ(ex->status(), status) << '"' << relative << '"';
   if (status != 200 && status != 206) {
-    EXPECT_FALSE(ex->exchange().has_file_body()) << '"' << relative << '"';
+    EXPECT_FALSE(ex->exchange().response().has_file_body()) << '"' << relative << '"';
   }
 }
 
@@ -125,7 +125,7 @@ TEST_P(StaticFilesPaths, DirectoryWithSlashServesItsIndex) {
   auto docs = serve(files_, "docs/");
   EXPECT_EQ(docs->status(), 200);
   EXPECT_EQ(file_body(*docs), "<p>docs</p>\n");
-  EXPECT_EQ(serve(files_, "docs/", "", "HEAD")->exchange().file_length(), 12u);
+  EXPECT_EQ(serve(files_, "docs/", "", "HEAD")->exchange().response().file_length(), 12u);
   expect_status(files_, "noindex/", 404);
   expect_status(files_, "dirindex/", 404);  // its index.html is a directory
   expect_status(files_, "docs//", 200);
@@ -135,7 +135,7 @@ TEST_P(StaticFilesPaths, DirectoryWithoutSlashRedirectsKeepingTheQuery) {
   auto ex = serve(files_, "docs");
   EXPECT_EQ(ex->status(), 301);
   EXPECT_EQ(ex->header("Location"), "/static/docs/");
-  EXPECT_FALSE(ex->exchange().has_file_body());
+  EXPECT_FALSE(ex->exchange().response().has_file_body());
   auto query = serve(files_, "docs", "", "GET", "/static/docs?lang=en&x=%20");
   EXPECT_EQ(query->header("Location"), "/static/docs/?lang=en&x=%20");
   // The Location keeps the request's own encoding.
@@ -193,7 +193,7 @@ TEST_P(StaticFilesPaths, UnreadableFileIs403) {
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(2);
     auto ex = serve(files_, "private.txt");
     const bool ok = ex->status() == 403 && ex->body() == "forbidden\n" &&
-                    !ex->exchange().has_file_body() && serve(files_, "a.txt")->status() == 200;
+                    !ex->exchange().response().has_file_body() && serve(files_, "a.txt")->status() == 200;
     ::_exit(ok ? 0 : 1);
   }
   int status = 0;

@@ -47,8 +47,8 @@ TEST_F(StaticFilesHttp, ServesAFileWithItsValidators) {
   for (std::string_view name : {"ETag", "Last-Modified", "Accept-Ranges"}) {
     EXPECT_EQ(ex->header_count(name), 1u) << name;
   }
-  ASSERT_TRUE(ex->exchange().has_file_body());
-  EXPECT_EQ(ex->exchange().file_length(), 12u);
+  ASSERT_TRUE(ex->exchange().response().has_file_body());
+  EXPECT_EQ(ex->exchange().response().file_length(), 12u);
   EXPECT_EQ(file_body(*ex), "hello world\n");
 }
 
@@ -82,8 +82,8 @@ TEST_F(StaticFilesHttp, ContentTypeComesFromTheExtension) {
 TEST_F(StaticFilesHttp, EmptyFileIsAnEmptyFileBody) {
   auto ex = serve(files_, "empty.txt");
   EXPECT_EQ(ex->status(), 200);
-  ASSERT_TRUE(ex->exchange().has_file_body());
-  EXPECT_EQ(ex->exchange().file_length(), 0u);
+  ASSERT_TRUE(ex->exchange().response().has_file_body());
+  EXPECT_EQ(ex->exchange().response().file_length(), 0u);
   EXPECT_THAT(*ex->header("ETag"), ::testing::StartsWith("\"0-"));
   EXPECT_EQ(file_body(*ex), "");
 }
@@ -95,8 +95,8 @@ TEST_F(StaticFilesHttp, HeadAnswersLikeGetAndLeavesTheBodyToTheEngine) {
   EXPECT_EQ(ex->content_type(), "text/plain; charset=utf-8");
   // The file body is what gives the engine the Content-Length; Framing::head_request keeps it
   // from being sent.
-  ASSERT_TRUE(ex->exchange().has_file_body());
-  EXPECT_EQ(ex->exchange().file_length(), 12u);
+  ASSERT_TRUE(ex->exchange().response().has_file_body());
+  EXPECT_EQ(ex->exchange().response().file_length(), 12u);
 }
 
 TEST_F(StaticFilesHttp, OtherMethodsAre405WithAllow) {
@@ -104,7 +104,7 @@ TEST_F(StaticFilesHttp, OtherMethodsAre405WithAllow) {
     auto ex = serve(files_, "a.txt", "", method);
     EXPECT_EQ(ex->status(), 405) << method;
     EXPECT_EQ(ex->header("Allow"), "GET, HEAD") << method;
-    EXPECT_FALSE(ex->exchange().has_file_body()) << method;
+    EXPECT_FALSE(ex->exchange().response().has_file_body()) << method;
   }
 }
 
@@ -126,7 +126,7 @@ TEST_F(StaticFilesHttp, IfNoneMatchGives304WithValidatorsAndNoBody) {
   EXPECT_EQ(ex->status(), 304);
   EXPECT_EQ(ex->header("ETag"), kEtag);
   EXPECT_EQ(ex->header("Last-Modified"), kLastModified);
-  EXPECT_FALSE(ex->exchange().has_file_body());
+  EXPECT_FALSE(ex->exchange().response().has_file_body());
   EXPECT_TRUE(ex->body().empty());
   EXPECT_TRUE(ex->content_type().empty());
 }
@@ -185,7 +185,7 @@ TEST_F(StaticFilesHttp, IfMatchUsesStrongComparison) {
   auto failed = serve(files_, "a.txt", header("If-Match", "\"x\""));
   EXPECT_EQ(failed->status(), 412);
   EXPECT_EQ(failed->body(), "precondition failed\n");
-  EXPECT_FALSE(failed->exchange().has_file_body());
+  EXPECT_FALSE(failed->exchange().response().has_file_body());
   EXPECT_EQ(serve(files_, "a.txt", header("If-Match", "W/" + std::string(kEtag)))->status(), 412);
 }
 
@@ -244,7 +244,7 @@ TEST_F(StaticFilesHttp, SingleSatisfiableRangeIs206) {
     EXPECT_EQ(ex->header("ETag"), kEtag) << c.range;
     EXPECT_EQ(ex->header("Accept-Ranges"), "bytes") << c.range;
     EXPECT_EQ(ex->content_type(), "text/plain; charset=utf-8") << c.range;
-    EXPECT_EQ(ex->exchange().file_length(), c.bytes.size()) << c.range;
+    EXPECT_EQ(ex->exchange().response().file_length(), c.bytes.size()) << c.range;
     EXPECT_EQ(file_body(*ex), c.bytes) << c.range;
   }
 }
@@ -256,7 +256,7 @@ TEST_F(StaticFilesHttp, UnsatisfiableRangeIs416WithTheSize) {
     EXPECT_EQ(ex->status(), 416) << range;
     EXPECT_EQ(ex->header("Content-Range"), "bytes */12") << range;
     EXPECT_EQ(ex->body(), "range not satisfiable\n");
-    EXPECT_FALSE(ex->exchange().has_file_body()) << range;
+    EXPECT_FALSE(ex->exchange().response().has_file_body()) << range;
   }
 }
 
@@ -279,7 +279,7 @@ TEST_F(StaticFilesHttp, RangeOnAnEmptyFile) {
   // ...but a non-zero suffix is satisfiable (14.1.2) and cannot be spelled: the whole, empty file.
   auto suffix = serve(files_, "empty.txt", "Range: bytes=-5\r\n");
   EXPECT_EQ(suffix->status(), 200);
-  EXPECT_EQ(suffix->exchange().file_length(), 0u);
+  EXPECT_EQ(suffix->exchange().response().file_length(), 0u);
   EXPECT_EQ(serve(files_, "empty.txt", "Range: bytes=-0\r\n")->status(), 416);
 }
 
@@ -287,7 +287,7 @@ TEST_F(StaticFilesHttp, HeadIgnoresRange) {
   auto ex = serve(files_, "a.txt", "Range: bytes=0-3\r\n", "HEAD");
   EXPECT_EQ(ex->status(), 200);
   EXPECT_FALSE(ex->header("Content-Range"));
-  EXPECT_EQ(ex->exchange().file_length(), 12u);
+  EXPECT_EQ(ex->exchange().response().file_length(), 12u);
   EXPECT_EQ(serve(files_, "a.txt", "Range: bytes=50-\r\n", "HEAD")->status(), 200);
 }
 

@@ -166,7 +166,8 @@ TEST(AccessLog, WritesTheJsonLineOfARequest) {
   AccessLog log(config(AccessLogConfig::Format::kJson), 1, sink, fixed_now);
   FakeExchange fx(request("POST", "/users/7", "user-agent: \"quoted\" \\ agent\r\n", "{}"),
                   peer("2001:db8::1"));
-  fx.exchange().set_route(nullptr, "/users/:id", 3);
+  fx.exchange().route().pattern = "/users/:id";
+  fx.exchange().route().index = 3;
   log.on_request(completed(fx, 201));
   ASSERT_TRUE(log.flush());
   ASSERT_EQ(sink->lines().size(), 1u);

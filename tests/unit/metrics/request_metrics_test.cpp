@@ -46,7 +46,7 @@ class RecordingSink final : public MetricSink {
 void observe(RequestMetrics& metrics, std::size_t worker, const std::string& method, int status,
              std::uint32_t route, Clock::duration duration, std::uint64_t bytes) {
   test::FakeExchange ex(test::request(method, "/x"));
-  if (route != Exchange::kNoRoute) ex.exchange().set_route(nullptr, "", route);
+  if (route != RouteMatch::kNoRoute) ex.exchange().route().index = route;
   Clock::time_point start{};
   metrics.on_request({ex.exchange(), worker, status, bytes, 100, start, start + duration, RequestError::kNone});
 }
@@ -64,7 +64,7 @@ TEST(RequestMetrics, CountsRequestsByMethodRouteAndCodeAcrossWorkers) {
   observe(metrics, 0, "GET", 200, 0, 1ms, 10);
   observe(metrics, 1, "GET", 200, 0, 1ms, 10);
   observe(metrics, 1, "POST", 201, 0, 1ms, 10);
-  observe(metrics, 0, "GET", 404, Exchange::kNoRoute, 1ms, 10);
+  observe(metrics, 0, "GET", 404, RouteMatch::kNoRoute, 1ms, 10);
   RecordingSink sink;
   metrics.collect(sink);
   EXPECT_EQ(sink.values["http_requests_total{method=GET,route=/users/:id,code=200,}"], 2);

@@ -167,7 +167,7 @@ TEST_F(LoadShedderTest, ARequestWithoutACompletionSlotIsNotCounted) {
   LoadShedder shedder(fixed(1), nullptr);
   for (int i = 0; i < 3; ++i) {
     FakeExchange fx(request("GET", "/"));
-    fx.run({&hog, &shedder}, [](Context& ctx) { exchange_of(ctx).set_deferred(true); });
+    fx.run({&hog, &shedder}, [](Context& ctx) { exchange_of(ctx).async().pending = true; });
   }
   EXPECT_EQ(shedder.counters().untracked, 3u);
   EXPECT_EQ(shedder.counters().in_flight, 0);

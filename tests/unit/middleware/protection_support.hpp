@@ -38,7 +38,7 @@ struct ProtectedCall {
       handled = true;
       g_now += takes;
       if (answer == 0) {
-        detail::exchange_of(ctx).set_deferred(true);
+        detail::exchange_of(ctx).async().pending = true;
         return;
       }
       ctx.text(answer, "answer");
@@ -48,7 +48,7 @@ struct ProtectedCall {
   int status() const { return fx->status(); }
   /// Ends a deferred call with `final_status`, as the engine does when the answer comes.
   void finish(int final_status = 200) {
-    fx->exchange().set_deferred(false);
+    fx->exchange().async().pending = false;
     fx->ctx().text(final_status, "late");
     fx->exchange().run_completion_calls();
   }

@@ -60,7 +60,7 @@ class RateLimitTest : public ::testing::Test {
                       std::size_t worker = 0, std::string_view route = "") {
     Served s{
         std::make_unique<FakeExchange>(request("GET", "/items?secret=1", headers), peer, worker)};
-    if (!route.empty()) s.fx->exchange().set_route(nullptr, route, 0);
+    if (!route.empty()) s.fx->exchange().route().pattern = route;
     s.fx->run({&limit}, [&s](Context& ctx) {
       s.handled = true;
       ctx.text(200, "ok");

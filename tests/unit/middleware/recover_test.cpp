@@ -86,7 +86,7 @@ TEST(Recover, ClosesAFileBodyTheHandlerHadSet) {
   });
   EXPECT_EQ(fx.status(), 500);
   EXPECT_EQ(fx.body(), kBody);
-  EXPECT_FALSE(fx.exchange().has_file_body());
+  EXPECT_FALSE(fx.exchange().response().has_file_body());
   errno = 0;
   EXPECT_EQ(::fcntl(fd, F_GETFD), -1);
   EXPECT_EQ(errno, EBADF);
@@ -121,7 +121,7 @@ TEST(Recover, TheLogLineCarriesRequestIdAndRoute) {
   CapturedLog log;
   Recover recover(log.log, {});
   FakeExchange fx(request("DELETE", "/users/7"));
-  fx.exchange().set_route(nullptr, "/users/:id", 0);
+  fx.exchange().route().pattern = "/users/:id";
   fx.ctx().set_request_id("req-42");
   fx.run({&recover}, throw_runtime_error);
   const std::string line = log.text();
@@ -186,7 +186,7 @@ TEST(Recover, ADeferredResponseIsLeftToItsDeferred) {
   Recover recover(log.log, {});
   FakeExchange fx(request("GET", "/slow"));
   fx.run({&recover}, [&](Context& ctx) {
-    fx.exchange().set_deferred(true);
+    fx.exchange().async().pending = true;
     ctx.response().add_header("X-Started", "1");
     throw std::runtime_error("after defer");
   });

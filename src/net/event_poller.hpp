@@ -13,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "net/loop_clock.hpp"
+
 #if !defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT) || \
     !defined(BOOST_ASIO_HAS_TIMERFD)
 #error "EventPoller drives Asio's epoll reactor (with timerfd) from its own epoll set"
@@ -51,8 +53,9 @@ class EventPoller final {
  public:
   static constexpr int kMaxEvents = 128;
 
-  /// Throws std::system_error if the epoll set cannot be created.
-  explicit EventPoller(boost::asio::io_context& io);
+  /// Throws std::system_error if the epoll set cannot be created. clock: where the loop reads the
+  /// time (null: the steady clock); it must outlive the poller.
+  explicit EventPoller(boost::asio::io_context& io, const LoopClock* clock = nullptr);
   ~EventPoller();
   EventPoller(const EventPoller&) = delete;
   EventPoller& operator=(const EventPoller&) = delete;
@@ -80,6 +83,12 @@ class EventPoller final {
   /// Any thread: something was posted to the io_context; the loop runs it at its next round.
   void wake();
 
+  /// The time read when the current round began (nginx's cached time): one clock read per round,
+  /// however many sockets arm deadlines in it. Before run(), the time of construction.
+  Clock::time_point now() const { return now_; }
+  /// Reads the clock again (a long round, or work done outside the loop).
+  Clock::time_point refresh_time() { return now_ = read_clock(); }
+
   /// Whether a round of the loop is under way: from epoll_wait's return, through Asio's work and
   /// the delivery of the events, to the round's end. A target closed meanwhile (by an event, a
   /// timer or a post) may still be named by an event further on in the round: its memory must
@@ -94,9 +103,12 @@ class EventPoller final {
 
  private:
   void deliver(int count);
+  Clock::time_point read_clock() const { return clock_ != nullptr ? clock_->now() : Clock::now(); }
 
   boost::asio::io_context& io_;
   boost::asio::detail::reactor& reactor_;
+  const LoopClock* clock_;
+  Clock::time_point now_;
   int epfd_ = -1;
   std::array<epoll_event, kMaxEvents> events_{};
   std::vector<PollTarget*> posted_;      // to call again after the next batch

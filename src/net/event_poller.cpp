@@ -1,4 +1,4 @@
-#include "server/event_poller.hpp"
+#include "net/event_poller.hpp"
 
 #include <unistd.h>
 
@@ -38,8 +38,8 @@ error_code control(int epfd, int operation, int fd, std::uint32_t events, void* 
 
 }  // namespace
 
-EventPoller::EventPoller(asio::io_context& io)
-    : io_(io), reactor_(asio::use_service<asio::detail::reactor>(io)) {
+EventPoller::EventPoller(asio::io_context& io, const LoopClock* clock)
+    : io_(io), reactor_(asio::use_service<asio::detail::reactor>(io)), clock_(clock), now_(read_clock()) {
   // The reactor must be the io_context's task, or poll() would never look at its set.
   reactor_.init_task();
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -83,6 +83,7 @@ void EventPoller::wake() {
 }
 
 void EventPoller::run() {
+  refresh_time();
   io_.poll();
   while (!io_.stopped()) {
     // Targets waiting for another turn: look at the set without blocking.
@@ -92,6 +93,7 @@ void EventPoller::run() {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "epoll_wait");
     }
+    refresh_time();
     // From here to the end of the round, events_ may name any target of the set: a target
     // closed meanwhile, by a socket event or by Asio's work (a timer's deadline, a post), must
     // not be freed before the round ends, or a later event of the round would call freed memory.

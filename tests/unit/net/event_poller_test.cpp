@@ -1,4 +1,4 @@
-#include "server/event_poller.hpp"
+#include "net/event_poller.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

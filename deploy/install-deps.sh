@@ -9,9 +9,10 @@ packages="g++ cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json
 if [ "${1:-}" = "--test" ]; then
   # nginx-light and prometheus: real peers for the load-balancer and metrics tests;
   # systemd: systemd-analyze checks the unit files; curl/python3: small test helpers;
-  # python3-yaml: parses deploy/kubernetes/.
+  # python3-yaml: parses deploy/kubernetes/; clang and libclang-rt-14-dev (libFuzzer's
+  # libclang_rt.fuzzer-x86_64.a): the fuzz preset.
   packages="$packages libgtest-dev libgmock-dev libbenchmark-dev nginx-light prometheus systemd curl python3
-            python3-yaml"
+            python3-yaml clang libclang-rt-14-dev"
 fi
 
 missing=""

@@ -175,6 +175,90 @@ class ObjectReader {
   std::set<std::string> seen_;  // every key this section knows (read, or asked for and absent)
 };
 
+/// The first pass over a configuration's text, before any document is built: nlohmann's event
+/// (SAX) parser keeps only a stack of flags, so it reads any text without recursing. It finds
+/// what the document would hide or choke on, with the JSON path where it is: a number too large
+/// for a double (1e999: nlohmann throws out_of_range, not parse_error, while building a
+/// document), and nesting deeper than kMaxNesting. The document is built only after this pass,
+/// so no deep document ever exists: its copies, comparisons and dump() recurse once per level,
+/// and 100,000 levels overflow the stack.
+class DocumentCheck final : public nlohmann::json_sax<json> {
+ public:
+  static constexpr std::size_t kMaxNesting = 64;
+
+  /// Throws ConfigError naming file and the JSON path of the problem, if there is one.
+  static void run(std::string_view text, const std::string& file) {
+    DocumentCheck check;
+    if (json::sax_parse(text.begin(), text.end(), &check, nlohmann::json::input_format_t::json,
+                        /*strict=*/true, /*ignore_comments=*/false)) {
+      return;
+    }
+    throw ConfigError(file, check.error_path_, check.error_);
+  }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(false); }
+  bool key(string_t& key) override {
+    frames_.back().key = key;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string& token,
+                   const nlohmann::detail::exception& e) override {
+    if (e.id == 406) {
+      // out_of_range.406: the number does not fit a double.
+      error_path_ = path();
+      error_ = "number out of range: " + token.substr(0, 40);
+    } else {
+      error_ = std::string("not valid JSON: ") + e.what();
+    }
+    return false;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index = 0;  // array: the element being read
+    std::string key;        // object: the member being read
+  };
+
+  bool open(bool array) {
+    if (frames_.size() == kMaxNesting) {
+      error_path_ = path();
+      error_ = "nested deeper than " + std::to_string(kMaxNesting) +
+               " levels (the limit for a configuration document)";
+      return false;
+    }
+    frames_.push_back({array, 0, {}});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return value();
+  }
+  bool value() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    return true;
+  }
+  std::string path() const {
+    std::string out;
+    for (const Frame& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : f.key);
+    return out;
+  }
+
+  std::vector<Frame> frames_;
+  std::string error_path_;
+  std::string error_;
+};
+
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t kOneGiB = 1LL << 30;
 constexpr std::int64_t kOneDayMs = 24LL * 3600 * 1000;
@@ -193,6 +277,9 @@ void read_limits(ObjectReader& r, LimitsConfig& c) {
 void read_timeouts(ObjectReader& r, TimeoutsConfig& c) {
   r.duration_ms("header_ms", c.header, 1, kOneDayMs);
   r.duration_ms("body_ms", c.body, 1, kOneDayMs);
+  r.integer("body_min_bytes_per_s", c.body_min_bytes_per_s, 0, kOneGiB);
+  r.integer("send_min_bytes_per_s", c.send_min_bytes_per_s, 0, kOneGiB);
+  r.duration_ms("min_rate_grace_ms", c.min_rate_grace, 1, kOneDayMs);
   r.duration_ms("idle_ms", c.idle, 1, kOneDayMs);
   r.duration_ms("write_ms", c.write, 1, kOneDayMs);
   r.duration_ms("linger_ms", c.linger, 1, kOneDayMs);
@@ -277,9 +364,6 @@ HandlerConfig read_handler(ObjectReader& r, const std::string& pattern) {
     TextHandlerConfig h;
     h.status = read_status(r);
     r.string("body", h.body);
-  r.integer("body_min_bytes_per_s", c.body_min_bytes_per_s, 0, kOneGiB);
-  r.integer("send_min_bytes_per_s", c.send_min_bytes_per_s, 0, kOneGiB);
-  r.duration_ms("min_rate_grace_ms", c.min_rate_grace, 1, kOneDayMs);
     r.string("content_type", h.content_type);
     if (!is_field_value(h.content_type)) r.fail("content_type", "control characters are not allowed");
     read_headers(r, "headers", h.headers);
@@ -703,14 +787,9 @@ void validate(const ServerConfig& c, const std::string& file) {
   }
 }
 
-DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
-  json document;
-  try {
-    document = json::parse(json_text.begin(), json_text.end(), nullptr, true,
-                           /*ignore_comments=*/false);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(file, "", std::string("not valid JSON: ") + e.what());
-  }
+namespace {
+
+DaemonConfig read_config(const json& document, const std::string& file) {
   DaemonConfig config;
   ObjectReader root(document, "", file);
   ServerConfig& s = config.server;
@@ -735,6 +814,26 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
   validate(s, file);
   check_protection_names(config, file);
   return config;
+}
+
+}  // namespace
+
+DaemonConfig parse_config(std::string_view json_text, const std::string& file) {
+  DocumentCheck::run(json_text, file);
+  json document;
+  try {
+    document = json::parse(json_text.begin(), json_text.end(), nullptr, true,
+                           /*ignore_comments=*/false);
+  } catch (const json::exception& e) {
+    throw ConfigError(file, "", std::string("not valid JSON: ") + e.what());
+  }
+  try {
+    return read_config(document, file);
+  } catch (const json::exception& e) {
+    // Every read checks the type and range first, so this is not expected; if a check is missing,
+    // the configuration is still refused with a message, never ends the process.
+    throw ConfigError(file, "", std::string("unexpected value: ") + e.what());
+  }
 }
 
 DaemonConfig load_config_file(const std::string& path) {

@@ -75,11 +75,15 @@ RequestParser::RequestParser(const ParserLimits& limits, HeaderEntry* headers)
     : limits_(limits), headers_(headers) {
   header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   body_limit(limits.max_body_bytes);
+  max_body_ = limits.max_body_bytes;
   // Stop right after the header section so the caller decides before the body is consumed.
   eager(false);
 }
 
-void RequestParser::limit_body(std::uint64_t max_body_bytes) { body_limit(max_body_bytes); }
+void RequestParser::limit_body(std::uint64_t max_body_bytes) {
+  body_limit(max_body_bytes);
+  max_body_ = max_body_bytes;
+}
 
 std::size_t RequestParser::parse(char* base, std::size_t begin, std::size_t end, error_code& ec) {
   base_ = base;

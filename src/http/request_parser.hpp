@@ -69,8 +69,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   /// need_more when more input is needed, a RequestError or a Beast error when the request is bad.
   std::size_t parse(char* base, std::size_t begin, std::size_t end, boost::system::error_code& ec);
 
-  /// Lowers the body limit for this request (a per-route limit), before the body is read.
+  /// Sets the body limit for this request (a per-route limit, lower or higher than the server's),
+  /// before the body is read.
   void limit_body(std::uint64_t max_body_bytes);
+  /// The body limit in force for this request.
+  std::uint64_t max_body() const { return max_body_; }
 
   const RequestHead& head() const { return head_; }
   bool header_done() const { return is_header_done(); }
@@ -121,6 +124,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::uint32_t trailer_count_ = 0;
   std::uint64_t chunk_remaining_ = 0;   // data bytes of the current chunk not yet received
   std::uint64_t body_received_ = 0;
+  std::uint64_t max_body_ = 0;
   std::uint32_t transfer_codings_ = 0;  // codings seen in Transfer-Encoding lists
   bool started_ = false;
   bool request_line_checked_ = false;

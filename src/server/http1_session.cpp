@@ -48,7 +48,7 @@ PeerAddress to_peer(const asio::ip::tcp::endpoint& endpoint) {
 }  // namespace
 
 Http1Session::Http1Session(Worker& worker)
-    : worker_(worker), in_(&worker.buffers()), out_(&worker.buffers()) {}
+    : worker_(worker), input_(&worker.buffers()), out_(&worker.buffers()) {}
 
 Http1Session::~Http1Session() {
   if (exchange_ != nullptr) worker_.release_exchange(exchange_);
@@ -111,7 +111,7 @@ void Http1Session::drive() {
 Http1Session::Step Http1Session::process() {
   for (;;) {
     if (exchange_ == nullptr) {
-      if (read_pos_ == in_.size()) return Step::kNeedInput;
+      if (input_.drained()) return Step::kNeedInput;
       exchange_ = worker_.acquire_exchange();
       exchange_->begin(&peer_, &worker_, worker_.index());
       exchange_->async().owner = this;
@@ -129,7 +129,7 @@ Http1Session::Step Http1Session::process() {
     if (body_paused_) return Step::kWait;
     RequestParser& parser = exchange_->parser();
     error_code ec;
-    read_pos_ += parser.parse(in_.data(), read_pos_, in_.size(), ec);
+    input_.parse(parser, ec);
     if (ec && ec != boost::beast::http::error::need_more) return reject(classify(ec));
     if (phase_ == Phase::kHead && parser.header_done()) {
       phase_ = Phase::kServing;
@@ -166,7 +166,7 @@ Http1Session::Step Http1Session::on_header_complete() {
   RequestParser& parser = exchange_->parser();
   worker_.stats().in_flight.add(1);
   const RequestHead& head = parser.head();
-  exchange_->set_base(in_.data());
+  exchange_->set_base(input_.data());
   if (RequestError e = app_->app->on_header(*exchange_); e != RequestError::kNone) return reject(e);
   if (exchange_->route().streams_body) {
     // The handler runs now and takes the body as it arrives; the header stays where it is.
@@ -175,13 +175,8 @@ Http1Session::Step Http1Session::on_header_complete() {
   }
   if (parser.done()) return Step::kContinue;
   body_started_ = worker_.now();
-  if (!head.chunked) {
-    // The whole body goes right after the header: make room for it once.
-    std::uint64_t missing = head.content_length - parser.body_received();
-    std::uint64_t buffered = in_.size() - read_pos_;
-    if (missing > buffered) in_.prepare(static_cast<std::size_t>(missing - buffered));
-  }
-  if (head.expect_continue && read_pos_ == in_.size()) {
+  input_.reserve_body(parser);
+  if (head.expect_continue && input_.drained()) {
     // RFC 9110 10.1.1: the client waits for this before sending the body we are going to read.
     ResponseWriter::write_continue(out_.buffer());
     return Step::kFlush;
@@ -190,7 +185,7 @@ Http1Session::Step Http1Session::on_header_complete() {
 }
 
 Http1Session::Step Http1Session::dispatch() {
-  exchange_->set_base(in_.data());
+  exchange_->set_base(input_.data());
   call_out([this] { run_handler([this] { app_->app->handle(*exchange_); }); });
   if (phase_ == Phase::kClosed) return Step::kClosed;
   const RequestParser& parser = exchange_->parser();
@@ -199,7 +194,7 @@ Http1Session::Step Http1Session::dispatch() {
   arm(Wait::kNone);
   if (!answer_pending()) {
     // The task takes the body as it arrives: go on reading it.
-    if (exchange_->head().expect_continue && read_pos_ == in_.size()) {
+    if (exchange_->head().expect_continue && input_.drained()) {
       ResponseWriter::write_continue(out_.buffer());
       return Step::kFlush;
     }
@@ -212,16 +207,12 @@ Http1Session::Step Http1Session::deliver_body() {
   RequestParser& parser = exchange_->parser();
   const Span body = exchange_->head().body;
   if (body.size > 0) {
-    exchange_->set_base(in_.data());
+    exchange_->set_base(input_.data());
     bool more = true;
     call_out([&] { more = exchange_->async().task->on_request_body(exchange_->view(body)); });
     if (phase_ == Phase::kClosed) return Step::kClosed;
     // Taken: the unparsed rest moves down over it, so a streamed body never grows the buffer.
-    const std::size_t rest = in_.size() - read_pos_;
-    std::memmove(in_.data() + body.offset, in_.data() + read_pos_, rest);
-    in_.resize_down(body.offset + rest);
-    read_pos_ = body.offset;
-    parser.consume_body();
+    input_.consume_body(parser);
     if (!more) body_paused_ = true;
   }
   if (parser.done() && exchange_->async().task != nullptr) {
@@ -341,7 +332,7 @@ Http1Session::Step Http1Session::respond(bool body_unread) {
     close_reason_ = CloseReason::kServer;
     // Unread input (a body we refused, pipelined requests after a close): read and discard it
     // for a while after the response, so the client is not reset before reading the response.
-    linger_ = body_unread || read_pos_ < in_.size();
+    linger_ = body_unread || !input_.drained();
     return Step::kClose;
   }
   if (requests_ >= 2) socket_.set_nodelay();
@@ -377,7 +368,7 @@ void Http1Session::end_body() {
   finish_exchange();
   if (stream.close) {
     close_reason_ = CloseReason::kServer;
-    linger_ = body_unread || read_pos_ < in_.size();
+    linger_ = body_unread || !input_.drained();
     phase_ = Phase::kClosing;
   }
   // Never from inside a call out, nor while the output waits: the session goes on from there.
@@ -424,9 +415,9 @@ void Http1Session::observe(std::uint64_t response_bytes, RequestError error) {
   if (app_->observers.empty()) return;
   // The read buffer may have moved since the header was handled (it grows while a body is read):
   // the request's spans are offsets, so point them at where the bytes are now.
-  exchange_->set_base(in_.data());
+  exchange_->set_base(input_.data());
   const std::uint64_t request_bytes =
-      exchange_->parser().started() ? read_pos_ - exchange_->parser().request_offset() : 0;
+      exchange_->parser().started() ? input_.position() - exchange_->parser().request_offset() : 0;
   const CompletedRequest request{*exchange_,
                                  worker_.index(),
                                  error == RequestError::kNone ? exchange_->response().status()
@@ -447,11 +438,7 @@ void Http1Session::finish_exchange() {
   app_ = nullptr;
   body_paused_ = false;
   if (phase_ == Phase::kHead || phase_ == Phase::kServing) phase_ = Phase::kIdle;
-  if (read_pos_ == in_.size()) {
-    in_.clear();
-    read_pos_ = 0;
-    in_.release_if_large();
-  }
+  input_.finish_request();
 }
 
 void Http1Session::cancel_task() {
@@ -465,44 +452,26 @@ void Http1Session::cancel_task() {
 bool Http1Session::request_in_progress() const {
   // A partial request that make_room() moved to the front has a fresh parser that has not seen
   // it yet: its bytes still say a request has begun.
-  return exchange_ != nullptr && (exchange_->parser().started() || read_pos_ < in_.size());
+  return exchange_ != nullptr && (exchange_->parser().started() || !input_.drained());
 }
 
 bool Http1Session::make_room() {
-  if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
-  RequestParser& parser = exchange_->parser();
-  const LimitsConfig& limits = worker_.config().limits;
-  if (!parser.header_done()) {
-    if (parser.request_offset() > 0) {
-      // The request began behind earlier pipelined ones: move it to the front and parse it again
-      // from its first byte (nothing of it was handed out yet), instead of growing the buffer.
-      in_.erase_front(parser.request_offset());
-      read_pos_ = 0;
+  switch (input_.make_room(exchange_->parser(), worker_.config().limits.max_header_bytes)) {
+    case RequestInput::Room::kReady:
+      return true;
+    case RequestInput::Room::kRestart: {
+      // Parsed again from its first byte by a fresh parser: nothing of it was handed out yet.
       const Clock::time_point started = exchange_->started();
       exchange_->reset();
       exchange_->begin(&peer_, &worker_, worker_.index());
       exchange_->async().owner = this;
       exchange_->set_started(started);
-      if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
+      return true;
     }
-  } else if (exchange_->head().chunked) {
-    // Chunks are decoded in place: reclaim the framing bytes between the decoded body and the
-    // unparsed rest, so the buffer stays within header + body limits.
-    const Span body = exchange_->head().body;
-    const std::size_t body_end = body.offset + body.size;
-    if (read_pos_ > body_end) {
-      std::size_t rest = in_.size() - read_pos_;
-      std::memmove(in_.data() + body_end, in_.data() + read_pos_, rest);
-      in_.resize_down(body_end + rest);
-      read_pos_ = body_end;
-    }
-    if (in_.size() - read_pos_ > limits.max_header_bytes) return false;  // endless chunk line
-    if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
+    case RequestInput::Room::kFull:
+      return false;
   }
-  const std::size_t bound = limits.max_header_bytes + limits.max_body_bytes + 2 * kMinReadRoom;
-  if (in_.size() + kMinReadRoom > bound) return false;
-  in_.prepare(kMinReadRoom);
-  return true;
+  return false;
 }
 
 bool Http1Session::body_too_slow() const {

@@ -18,6 +18,7 @@
 #include "net/event_poller.hpp"
 #include "net/socket.hpp"
 #include "server/close_reason.hpp"
+#include "server/request_input.hpp"
 #include "server/session_output.hpp"
 
 namespace surge::detail {
@@ -83,8 +84,6 @@ class Http1Session final : public PollTarget,
   void resume_request_body() override;
 
  private:
-  // Read at least this much at a time; a smaller free tail is first compacted or grown.
-  static constexpr std::size_t kMinReadRoom = 1024;
   // Reads a session may do before others get their turn, when its input keeps coming.
   static constexpr std::uint32_t kReadsPerTurn = 4;
 
@@ -159,12 +158,11 @@ class Http1Session final : public PollTarget,
 
   Worker& worker_;
   Socket socket_;
-  ByteBuffer in_;
+  RequestInput input_;
   SessionOutput out_;
   Exchange* exchange_ = nullptr;
   AppVersion* app_ = nullptr;  // the application the current request started with
   PeerAddress peer_;
-  std::size_t read_pos_ = 0;   // first byte of in_ not yet parsed
   std::uint64_t requests_ = 0; // requests answered on this connection
   std::uint64_t idle_since_request_ = ~0ULL;  // requests_ when the idle deadline was armed
   std::uint32_t queued_ = 0;   // responses in the output not yet written

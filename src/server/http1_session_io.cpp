@@ -41,7 +41,7 @@ void Http1Session::on_events(std::uint32_t events) {
       return;
     case Input::kWait:
       waiting_ = Await::kInput;
-      if (phase_ == Phase::kParked) in_.release();  // a spurious wake-up: stay parked without a buffer
+      if (phase_ == Phase::kParked) input_.release_if_empty();  // a spurious wake-up: stay parked
       return;
     case Input::kClosed:
       return;
@@ -62,10 +62,12 @@ void Http1Session::client_may_be_gone() {
 
 Http1Session::Input Http1Session::receive() {
   ++turn_reads_;
-  const IoResult r = socket_.receive(in_.data() + in_.size(), in_.writable(kMinReadRoom));
+  std::size_t room = 0;
+  char* into = input_.read_room(room);
+  const IoResult r = socket_.receive(into, room);
   switch (r.status) {
     case IoStatus::kDone:
-      in_.commit(r.bytes);
+      input_.commit(r.bytes);
       return Input::kData;
     case IoStatus::kWouldBlock:
       return Input::kWait;
@@ -95,8 +97,7 @@ void Http1Session::end_of_input(int error) {
 
 void Http1Session::discard_input() {
   for (;;) {
-    in_.clear();
-    read_pos_ = 0;
+    input_.clear();
     const Input input = receive();
     if (input == Input::kClosed) return;
     if (input == Input::kWait) {
@@ -216,9 +217,8 @@ void Http1Session::park() {
   wait_ = Wait::kParked;
   phase_ = Phase::kParked;
   // Nothing is buffered while no request is in progress: readiness is waited for without memory.
-  in_.release();
+  input_.release();
   out_.release_if_empty();
-  read_pos_ = 0;
 }
 
 void Http1Session::on_deadline() {
@@ -318,7 +318,7 @@ void Http1Session::close(CloseReason reason) {
     worker_.release_app(app_);
     app_ = nullptr;
   }
-  in_.release();
+  input_.release();
   out_.discard();
   worker_.on_closed(*this, reason);
   // From here the session may be gone: callers return at once.

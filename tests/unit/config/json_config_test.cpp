@@ -1,6 +1,8 @@
 #include "config/json_config.hpp"
 
 #include <algorithm>
+#include <string>
+#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -279,6 +281,94 @@ TEST(JsonConfig, BadProtectionValuesNameTheKey) {
 
 TEST(JsonConfig, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config_file("/nonexistent/surge.json"), ConfigError);
+}
+
+// --- Text that must be refused with a message, never end the process (issue 12) ---
+
+std::string route_with_json_body(const std::string& body) {
+  return R"({"routes": [{"path": "/d", "handler": {"type": "json", "body": )" + body + "}}]}";
+}
+
+std::string route_with_method(const std::string& method) {
+  return R"({"routes": [{"path": "/d", "method": )" + method +
+         R"(, "handler": {"type": "echo"}}]})";
+}
+
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+std::string nested_objects(std::size_t depth) {
+  std::string out;
+  for (std::size_t i = 0; i < depth; ++i) out += R"({"a":)";
+  return out + "1" + std::string(depth, '}');
+}
+
+TEST(JsonConfig, ANumberBeyondADoubleIsRefusedAtItsPath) {
+  auto [path, message] = failure(R"({"threads": 1e999})");
+  EXPECT_EQ(path, "/threads");
+  EXPECT_NE(message.find("test.json: /threads: number out of range: 1e999"), std::string::npos)
+      << message;
+  EXPECT_EQ(failure(R"({"limits": {"max_body_bytes": 1e999}})").first, "/limits/max_body_bytes");
+  EXPECT_EQ(failure(R"({"timeouts": {"header_ms": -1e999}})").first, "/timeouts/header_ms");
+  EXPECT_EQ(failure(route_with_json_body("[1, 2, 1e999]")).first, "/routes/0/handler/body/2");
+  EXPECT_EQ(failure("1e999").first, "");
+}
+
+TEST(JsonConfig, ALargeFiniteNumberIsNotAnInteger) {
+  auto [path, message] = failure(R"({"threads": 1e300})");
+  EXPECT_EQ(path, "/threads");
+  EXPECT_NE(message.find("expected an integer"), std::string::npos) << message;
+  EXPECT_EQ(failure(R"({"limits": {"max_body_bytes": 99999999999999999999999}})").first,
+            "/limits/max_body_bytes");
+}
+
+TEST(JsonConfig, ANegativeNumberWhereAnUnsignedIsExpectedIsRefused) {
+  auto [path, message] = failure(R"({"pools": {"buffers_per_worker": -1}})");
+  EXPECT_EQ(path, "/pools/buffers_per_worker");
+  EXPECT_NE(message.find("from 0 to"), std::string::npos) << message;
+  EXPECT_EQ(failure(R"({"threads": -1})").first, "/threads");
+  EXPECT_EQ(failure(R"({"limits": {"max_body_bytes": -9223372036854775808}})").first,
+            "/limits/max_body_bytes");
+}
+
+TEST(JsonConfig, DeepNestingInAHandlerBodyIsRefusedNamingTheLimit) {
+  for (const std::string& body : {nested_arrays(100'000), nested_objects(100'000)}) {
+    auto [path, message] = failure(route_with_json_body(body));
+    EXPECT_EQ(path.rfind("/routes/0/handler/body/", 0), 0u) << path;
+    EXPECT_NE(message.find("nested deeper than 64 levels"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+}
+
+TEST(JsonConfig, DeepNestingInARouteMethodIsRefusedNamingTheLimit) {
+  for (const std::string& method : {nested_arrays(100'000), nested_objects(100'000)}) {
+    auto [path, message] = failure(route_with_method(method));
+    EXPECT_EQ(path.rfind("/routes/0/method/", 0), 0u) << path;
+    EXPECT_NE(message.find("nested deeper than 64 levels"), std::string::npos) << message;
+  }
+}
+
+TEST(JsonConfig, NestingUpToTheLimitIsAccepted) {
+  // The document, the routes, a route and its handler are 4 levels: 60 are left for the body.
+  DaemonConfig c = parse_config(route_with_json_body(nested_arrays(60)), "test.json");
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(std::get<JsonHandlerConfig>(c.routes[0].handler).body_json, nested_arrays(60));
+  auto [path, message] = failure(route_with_json_body(nested_arrays(61)));
+  EXPECT_EQ(path, "/routes/0/handler/body" + [] {
+    std::string zeros;
+    for (int i = 0; i < 60; ++i) zeros += "/0";
+    return zeros;
+  }());
+}
+
+TEST(JsonConfig, MalformedTextIsAConfigError) {
+  for (const std::string text :
+       {std::string("{\"threads\": 1"), std::string("{} {}"), std::string("\xff"),
+        std::string("{\"a\xff\": 1}"), std::string(R"({"server_header": "\ud800"})"),
+        std::string(""), std::string("[") + std::string(70, '{')}) {
+    EXPECT_THROW(parse_config(text, "test.json"), ConfigError) << text;
+  }
 }
 
 }  // namespace

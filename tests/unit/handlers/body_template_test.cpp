@@ -54,6 +54,18 @@ TEST(BodyTemplate, EscapesValuesForJsonStrings) {
   EXPECT_EQ(render(tpl, {{"v", "\xC0\xAF"}}), R"({"v":"\ufffd\ufffd"})");            // overlong
 }
 
+// Found by fuzz_body_template and fuzz_router: a byte from 0xF5 up followed by two continuation
+// bytes passed as a 3-byte sequence, so a JSON answer carried invalid UTF-8 (clients' parsers
+// refuse it).
+TEST(BodyTemplate, LeadBytesAboveF4AreInvalidUtf8InJson) {
+  BodyTemplate tpl(R"({"v":"{v}"})", {"v"}, BodyTemplate::Escape::kJson);
+  EXPECT_EQ(render(tpl, {{"v", "\xF5\x87\x87"}}), R"({"v":"\ufffd\ufffd\ufffd"})");
+  EXPECT_EQ(render(tpl, {{"v", "a\xF9\xB9\xB9" "b"}}), R"({"v":"a\ufffd\ufffd\ufffdb"})");
+  EXPECT_EQ(render(tpl, {{"v", "\xFF\xBF\xBF\xBF"}}), R"({"v":"\ufffd\ufffd\ufffd\ufffd"})");
+  // U+10FFFF, the last code point, stays.
+  EXPECT_EQ(render(tpl, {{"v", "\xF4\x8F\xBF\xBF"}}), "{\"v\":\"\xF4\x8F\xBF\xBF\"}");
+}
+
 TEST(BodyTemplate, AMissingParameterRendersEmpty) {
   BodyTemplate tpl("[{id}]", {"id"}, BodyTemplate::Escape::kNone);
   EXPECT_EQ(render(tpl, {}), "[]");

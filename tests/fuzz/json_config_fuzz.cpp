@@ -1,0 +1,70 @@
+// fuzz_json_config: the JSON configuration loader (src/config/json_config.cpp) on fuzzed text.
+//
+// Input: the text of a configuration file. parse_config() must either return a configuration or
+// throw surge::ConfigError whose JSON path is empty (the document as a whole) or a JSON pointer;
+// any other exception, a crash or a stack overflow is a finding. An accepted configuration must
+// also be one the daemon can build (as --check-config does): it validates again, and the text
+// and JSON templates of its routes compile against their patterns' parameters.
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <variant>
+#include <vector>
+
+#include <surge/error.hpp>
+
+#include "config/json_config.hpp"
+#include "fuzz/fuzz_check.hpp"
+#include "handlers/body_template.hpp"
+
+namespace {
+
+using surge::detail::BodyTemplate;
+
+void check_accepted(const surge::detail::DaemonConfig& config) {
+  surge::detail::validate(config.server, "fuzz.json");
+  for (const surge::detail::RouteConfig& route : config.routes) {
+    const std::vector<std::string> params = surge::detail::pattern_parameters(route.path);
+    try {
+      if (const auto* text = std::get_if<surge::detail::TextHandlerConfig>(&route.handler)) {
+        BodyTemplate(text->body, params, BodyTemplate::Escape::kNone);
+      } else if (const auto* json = std::get_if<surge::detail::JsonHandlerConfig>(&route.handler)) {
+        BodyTemplate(json->body_json, params, BodyTemplate::Escape::kJson);
+      }
+    } catch (const std::invalid_argument& e) {
+      surge::fuzz::fail("an accepted route's body template does not compile", __FILE__, __LINE__,
+                        route.json_path + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::optional<surge::detail::DaemonConfig> config;
+  try {
+    config = surge::detail::parse_config(text, "fuzz.json");
+  } catch (const surge::ConfigError& e) {
+    const std::string& path = e.json_path();
+    SURGE_FUZZ_CHECK_MSG(path.empty() || path.front() == '/',
+                         "ConfigError with JSON path \"" + path + "\"");
+    SURGE_FUZZ_CHECK(std::string_view(e.what()).substr(0, 9) == "fuzz.json");
+    return 0;
+  } catch (const std::exception& e) {
+    surge::fuzz::fail("parse_config threw something other than ConfigError", __FILE__, __LINE__,
+                      std::string(typeid(e).name()) + ": " + e.what());
+  }
+  try {
+    check_accepted(*config);
+  } catch (const std::exception& e) {
+    surge::fuzz::fail("an accepted configuration fails validation", __FILE__, __LINE__, e.what());
+  }
+  return 0;
+}

@@ -47,7 +47,12 @@ struct RecoverConfig {
   // there is one), so the id survives the discarded response. Keep it equal to
   // RequestIdConfig::header. Empty: add nothing. Default "X-Request-ID".
   std::string request_id_header = "X-Request-ID";
+
+  bool operator==(const RecoverConfig&) const = default;
 };
+
+/// Checks that request_id_header is empty or a header field name. Throws InvalidField.
+void validate(const RecoverConfig& config);
 
 /// An exception escaping the rest of the chain (std::exception or anything else) becomes a 500
 /// "internal server error\n" (text/plain), replacing whatever the handler had put in the
@@ -87,7 +92,13 @@ struct RequestIdConfig {
   // Response header carrying this server's traceparent ("traceresponse" is the name drafted by
   // Trace Context Level 2). Empty: none. Default "traceparent".
   std::string trace_response_header = "traceparent";
+
+  bool operator==(const RequestIdConfig&) const = default;
 };
+
+/// Checks the header names (trace_response_header may be empty) and max_length 1..1024. Throws
+/// InvalidField naming the key ("header").
+void validate(const RequestIdConfig& config);
 
 /// Gives every request an id: ctx.request_id(), echoed in the response. Generated ids are 128
 /// bits from a per-worker xoshiro256** generator seeded from std::random_device at start-up,
@@ -121,7 +132,13 @@ struct CorsConfig {
   // How long a browser may cache a preflight answer (Access-Control-Max-Age). Seconds; 0 means
   // do not cache. Default 600.
   std::uint32_t max_age = 600;
+
+  bool operator==(const CorsConfig&) const = default;
 };
+
+/// Checks that every list entry is one non-empty field value without commas, and max_age at most
+/// a week. Throws InvalidField naming the key ("allowed_origins/2").
+void validate(const CorsConfig& config);
 
 /// Cross-origin resource sharing. A preflight (OPTIONS with Origin and
 /// Access-Control-Request-Method) is answered here, before routing: 204 with the Allow headers

@@ -37,6 +37,8 @@ struct LimitsConfig {
   /// Responses waiting to be written on one connection. A client that pipelines without reading
   /// stops being read until they are written. Default 64.
   std::size_t max_pipelined_responses = 64;
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 /// Timeouts, each in milliseconds.
@@ -73,6 +75,8 @@ struct TimeoutsConfig {
   /// request is answered 504 and a late completion is dropped. A route's own timeout overrides
   /// it. Default 30 s.
   std::chrono::milliseconds handler{30'000};
+
+  bool operator==(const TimeoutsConfig&) const = default;
 };
 
 /// The thread pool for blocking work handed off by handlers (Context::offload).
@@ -81,6 +85,8 @@ struct OffloadConfig {
   std::size_t threads = 4;
   /// Jobs waiting for a thread; beyond it an offload is answered 503 at once. Default 1024.
   std::size_t queue = 1024;
+
+  bool operator==(const OffloadConfig&) const = default;
 };
 
 /// Graceful shutdown on SIGTERM/SIGINT.
@@ -92,6 +98,8 @@ struct ShutdownConfig {
   /// After listeners close, in-flight requests have this long before connections are
   /// force-closed. Default 30 s.
   std::chrono::milliseconds timeout{30'000};
+
+  bool operator==(const ShutdownConfig&) const = default;
 };
 
 /// Per-worker object pools. Beyond capacity, objects come from the heap and are counted as misses.
@@ -105,6 +113,8 @@ struct PoolsConfig {
   /// An idle keep-alive connection gives its buffers back to the pool after this long, so idle
   /// connections cost almost nothing. Milliseconds. Default 200.
   std::chrono::milliseconds release_idle_after{200};
+
+  bool operator==(const PoolsConfig&) const = default;
 };
 
 struct ServerConfig {
@@ -131,6 +141,14 @@ struct ServerConfig {
   ShutdownConfig shutdown;
   PoolsConfig pools;
   OffloadConfig offload;
+
+  bool operator==(const ServerConfig&) const = default;
 };
+
+/// Checks every field's range (as the configuration file gives them: README "Configuration") and
+/// the rules between fields: at least one listen address, each one parseable, at most 1024
+/// workers, max_request_line_bytes <= max_header_bytes, no control characters in server_header.
+/// Throws InvalidField naming the key ("limits/max_header_count", "listen/1").
+void validate(const ServerConfig& config);
 
 }  // namespace surge

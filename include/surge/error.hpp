@@ -1,8 +1,10 @@
 #pragma once
-// ConfigError: what start-up and config loading throw.
+// ConfigError: what start-up and config loading throw; InvalidField: what a config struct's
+// validate() throws.
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace surge {
 
@@ -29,6 +31,28 @@ class ConfigError final : public std::runtime_error {
 
   std::string file_;
   std::string json_path_;
+};
+
+/// What the validate() of a config struct throws: one field cannot hold its value. field() is
+/// the field's key as in a configuration file, relative to the struct ("window_ms", or
+/// "adaptive/min_limit" inside a nested struct), so a loader can report it at its JSON path;
+/// reason() says what is wrong ("expected an integer from 1 to 1000"). what() is
+/// "<subject>: <field>: <reason>", the subject naming what the struct configures
+/// (`circuit breaker "db"`). A std::invalid_argument, as the factories taking these structs throw.
+class InvalidField final : public std::invalid_argument {
+ public:
+  InvalidField(std::string field, std::string reason, const std::string& subject = {})
+      : std::invalid_argument((subject.empty() ? std::string() : subject + ": ") + field + ": " +
+                              reason),
+        field_(std::move(field)),
+        reason_(std::move(reason)) {}
+
+  const std::string& field() const { return field_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string field_;
+  std::string reason_;
 };
 
 }  // namespace surge

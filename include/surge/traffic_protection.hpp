@@ -61,11 +61,15 @@ class TrustedProxies final {
   bool empty() const { return networks_.empty(); }
   std::size_t size() const { return networks_.size(); }
 
+  bool operator==(const TrustedProxies&) const = default;
+
  private:
   struct Network {
     std::array<std::uint8_t, 16> bytes{};  // IPv4 as IPv4-mapped IPv6, as in PeerAddress
     std::uint8_t prefix = 0;               // bits of `bytes` compared (IPv4 /n: 96 + n)
     bool v4 = false;
+
+    bool operator==(const Network&) const = default;
   };
   std::vector<Network> networks_;
 };
@@ -80,6 +84,8 @@ struct ClientAddressConfig {
   // When a trusted peer sent no X-Forwarded-For, read the RFC 7239 `Forwarded: for=` header the
   // same way. Default false (most balancers send X-Forwarded-For only).
   bool use_forwarded = false;
+
+  bool operator==(const ClientAddressConfig&) const = default;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +154,15 @@ struct RateLimitConfig {
   RateLimitShare share = RateLimitShare::kAuto;
   // The clock. Default std::chrono::steady_clock::now.
   SteadyNow now = &std::chrono::steady_clock::now;
+
+  bool operator==(const RateLimitConfig&) const = default;
 };
+
+/// Checks the ranges above (README "Rate limiting"): rate and burst 1..10^9, a positive per,
+/// ipv6_prefix 1..128, max_keys 1..2^24, status 400..599; a header name with kHeader, kShared
+/// only with kNone, and the name. Throws InvalidField naming the key ("burst").
+/// make_rate_limit calls it; so does the configuration loader.
+void validate(const RateLimitConfig& config);
 
 /// One named limit (several limits on one request are several middleware, in chain order). A
 /// request over it is answered `status` with body `rate limit "<name>" exceeded\n`,
@@ -215,7 +229,14 @@ struct CircuitBreakerConfig {
   BreakerForce force = BreakerForce::kNone;
   // The clock. Default std::chrono::steady_clock::now.
   SteadyNow now = &std::chrono::steady_clock::now;
+
+  bool operator==(const CircuitBreakerConfig&) const = default;
 };
+
+/// Checks the ranges above (README "Circuit breaker"), window at least 1 ms per bucket, max_open
+/// not shorter than open, failure statuses within 100..599, and the name. Throws InvalidField
+/// naming the key ("window_ms"). make_circuit_breaker calls it; so does the configuration loader.
+void validate(const CircuitBreakerConfig& config);
 
 /// A circuit breaker around the rest of the chain (put it on the routes whose dependency it
 /// protects; register one instance on several routes to share it). While open: 503 with body
@@ -254,7 +275,13 @@ struct AdaptiveConcurrencyConfig {
   // Every probe_interval one window runs at min_limit and re-measures the baseline. 0: never.
   // Default 60 s.
   std::chrono::milliseconds probe_interval{60'000};
+
+  bool operator==(const AdaptiveConcurrencyConfig&) const = default;
 };
+
+/// Checks the ranges above (README "Load shedding") and min_limit <= initial_limit <= max_limit,
+/// whether enabled or not. Throws InvalidField naming the key ("min_limit").
+void validate(const AdaptiveConcurrencyConfig& config);
 
 struct LoadShedConfig {
   // Names the bound in the 503 body and log lines ("global", or the route). 1..256 printable
@@ -269,7 +296,14 @@ struct LoadShedConfig {
   AdaptiveConcurrencyConfig adaptive;
   // The clock. Default std::chrono::steady_clock::now.
   SteadyNow now = &std::chrono::steady_clock::now;
+
+  bool operator==(const LoadShedConfig&) const = default;
 };
+
+/// Checks max_in_flight_per_worker 1..10^6, retry_after_s 1..3600, the name, and the adaptive
+/// settings when they are enabled ("adaptive/min_limit"). Throws InvalidField naming the key.
+/// make_load_shedder calls it; so does the configuration loader.
+void validate(const LoadShedConfig& config);
 
 /// Answers 503 with body `server overloaded: "<name>" in-flight limit reached\n` and Retry-After
 /// when this worker already has its limit of requests in progress; one log line (rate-limited)

@@ -4,12 +4,11 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <variant>
 #include <vector>
 
 #include <surge/builtin_middleware.hpp>
 
+#include "config/handler_kind.hpp"
 #include "metrics/access_log_config.hpp"
 #include "metrics/metrics_config.hpp"
 #include <surge/config.hpp>
@@ -22,56 +21,31 @@ namespace surge::detail {
 struct LogConfig {
   /// "trace", "debug", "info", "warn", "error", "critical" or "off". Default "info".
   std::string level = "info";
+
+  bool operator==(const LogConfig&) const = default;
 };
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-/// "type": "text": a fixed response; `{name}` in the body is replaced by path parameter `name`.
-struct TextHandlerConfig {
-  int status = 200;
-  std::string body;
-  std::string content_type = "text/plain; charset=utf-8";
-  HeaderList headers;
-};
-
-/// "type": "json": a fixed JSON body (any JSON value); `{name}` inside its strings is replaced by
-/// the JSON-escaped path parameter `name`.
-struct JsonHandlerConfig {
-  int status = 200;
-  std::string body_json = "null";  // the body, serialised
-  HeaderList headers;
-};
-
-/// "type": "echo": answers with the request (method, target, headers, body) as JSON.
-struct EchoHandlerConfig {};
-
-/// "type": "files": serves a directory; the route pattern must end in a catch-all (`/*path`).
-struct FilesHandlerConfig {
-  std::string root;                  // directory
-  std::string index = "index.html";  // served for a directory; "" for none
-  std::chrono::seconds max_age{0};   // Cache-Control max-age, seconds; 0 sends none
-};
-
-using HandlerConfig =
-    std::variant<TextHandlerConfig, JsonHandlerConfig, EchoHandlerConfig, FilesHandlerConfig>;
 
 /// One entry of "routes".
 struct RouteConfig {
   std::vector<Method> methods{Method::kGet};
   std::string path;  // pattern: "/users/:id", "/static/*path"
-  HandlerConfig handler;
+  HandlerConfig handler;  // one of the handler kinds (config/handler_kind.hpp)
   std::uint64_t max_body_bytes = 0;     // bytes; 0: limits.max_body_bytes
   std::chrono::milliseconds timeout{0}; // asynchronous answer deadline; 0: timeouts.handler_ms
   std::vector<std::string> rate_limits; // names from DaemonConfig::rate_limits, run in this order
   std::string breaker;                  // a name from DaemonConfig::breakers; "" for none
   std::uint32_t max_in_flight = 0;      // requests in progress per worker on this route; 0: no bound
   std::string json_path;                // where it was read ("/routes/2"), for later errors
+
+  bool operator==(const RouteConfig&) const = default;
 };
 
 /// The endpoints that exist unless disabled.
 struct BuiltinsConfig {
   bool healthz = true;  // GET /healthz: 200 while the process serves (liveness)
   bool readyz = true;   // GET /readyz: 200 while ready, 503 once draining (readiness)
+
+  bool operator==(const BuiltinsConfig&) const = default;
 };
 
 /// The global middleware, in the order they run (see README "Middleware"). Each section's keys
@@ -85,9 +59,12 @@ struct MiddlewareConfig {
   CorsConfig cors_config;
   // Names from DaemonConfig::rate_limits applied to every request, in this order, after cors.
   std::vector<std::string> rate_limits;
+
+  bool operator==(const MiddlewareConfig&) const = default;
 };
 
-/// The routes surged serves when the configuration has no "routes" key: the benchmark set.
+/// The routes surged serves when the configuration has no "routes" key: the benchmark set, read
+/// once from their JSON (README "What it serves by default") by the built-in handler kinds.
 std::vector<RouteConfig> default_routes();
 
 /// The whole file: the engine's ServerConfig at the top level, plus the daemon's own sections.
@@ -105,7 +82,7 @@ struct DaemonConfig {
   std::vector<std::string> trusted_proxies;
   bool use_forwarded_header = false;
   // "rate_limits" and "breakers": named, attached by name (middleware.rate_limit, a route's
-  // rate_limit and breaker). Names are 1..64 characters of [A-Za-z0-9._-], in file order.
+  // rate_limit and breaker). Names are 1..64 characters of [A-Za-z0-9._-], in name order.
   std::vector<RateLimitConfig> rate_limits;
   std::vector<CircuitBreakerConfig> breakers;
   // "load_shedding": on when the section is present (unless "enabled": false); applies to every
@@ -114,10 +91,12 @@ struct DaemonConfig {
   LoadShedConfig load_shedding_config;
   MetricsConfig metrics;
   AccessLogConfig access_log;
+
+  bool operator==(const DaemonConfig&) const = default;
 };
 
-/// Checks the cross-field rules of a ServerConfig (each field's own range is checked while
-/// parsing). Throws ConfigError naming `file` and the offending key.
+/// surge::validate(config) with its InvalidField turned into a ConfigError naming `file` and the
+/// key's JSON path ("/limits/max_request_line_bytes"): after the command line's overrides too.
 void validate(const ServerConfig& config, const std::string& file);
 
 /// The parameter names a pattern binds, in order ("/a/:x/*y" -> {"x", "y"}).

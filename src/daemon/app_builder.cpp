@@ -7,30 +7,12 @@
 #include <surge/error.hpp>
 #include <surge/traffic_protection.hpp>
 
-#include "handlers/body_template.hpp"
-#include "handlers/echo.hpp"
-#include "handlers/fixed_response.hpp"
-#include "handlers/static_files.hpp"
-
 namespace surge::detail {
 namespace {
 
-Handler make_handler(const RouteConfig& route) {
+Handler make_handler(const RouteConfig& route, const DaemonConfig& config) {
   const std::vector<std::string> params = pattern_parameters(route.path);
-  if (const auto* text = std::get_if<TextHandlerConfig>(&route.handler)) {
-    return FixedResponse(text->status, text->content_type, text->headers,
-                         BodyTemplate(text->body, params, BodyTemplate::Escape::kNone));
-  }
-  if (const auto* json = std::get_if<JsonHandlerConfig>(&route.handler)) {
-    return FixedResponse(json->status, "application/json", json->headers,
-                         BodyTemplate(json->body_json, params, BodyTemplate::Escape::kJson));
-  }
-  if (std::holds_alternative<EchoHandlerConfig>(route.handler)) return echo_request;
-  const auto& files = std::get<FilesHandlerConfig>(route.handler);
-  auto server = std::make_shared<const StaticFiles>(
-      StaticFilesConfig{files.root, files.index, files.max_age});
-  std::string catch_all = params.back();
-  return [server, catch_all](Context& ctx) { server->serve(ctx, ctx.param(catch_all)); };
+  return route.handler.make(HandlerBuildContext{route.path, params, config});
 }
 
 void add_builtins(Router& router, const BuiltinsConfig& builtins,
@@ -83,8 +65,10 @@ class Protections {
     return find(breakers_, name, "circuit breaker", json_path);
   }
 
-  MiddlewarePtr shedder(LoadShedConfig config, const std::string& json_path) const {
-    return build(json_path, [&] { return make_load_shedder(std::move(config), log_); });
+  // keys_below: json_path is the section whose keys the config's fields are (not a route's
+  // max_in_flight, from which the bound is made).
+  MiddlewarePtr shedder(LoadShedConfig config, const std::string& json_path, bool keys_below) const {
+    return build(json_path, [&] { return make_load_shedder(std::move(config), log_); }, keys_below);
   }
 
  private:
@@ -95,11 +79,15 @@ class Protections {
     return it->second;
   }
 
-  // The factories refuse what parse_config let through only for a config built by hand.
+  // The factories run the validate() that parse_config ran already: only a config built by hand
+  // fails here, reported where its key would be in a file.
   template <class Make>
-  MiddlewarePtr build(const std::string& json_path, Make make) const {
+  MiddlewarePtr build(const std::string& json_path, Make make, bool keys_below = true) const {
     try {
       return make();
+    } catch (const InvalidField& e) {
+      if (keys_below) throw ConfigError(file_, json_path + "/" + e.field(), e.reason());
+      throw ConfigError(file_, json_path, e.what());
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file_, json_path, e.what());
     }
@@ -123,7 +111,7 @@ void add_middleware(Router& router, const DaemonConfig& config, const Protection
   for (std::size_t i = 0; i < m.rate_limits.size(); ++i) {
     router.use(protections.limit(m.rate_limits[i], "/middleware/rate_limit/" + std::to_string(i)));
   }
-  if (config.load_shedding) router.use(protections.shedder(config.load_shedding_config, "/load_shedding"));
+  if (config.load_shedding) router.use(protections.shedder(config.load_shedding_config, "/load_shedding", true));
 }
 
 // A route's own protection, innermost last: its rate limits, its in-flight bound, its breaker
@@ -138,7 +126,7 @@ MiddlewareList route_middleware(const RouteConfig& route, const Protections& pro
     LoadShedConfig bound;
     bound.name = route.path;
     bound.max_in_flight_per_worker = route.max_in_flight;
-    list.push_back(protections.shedder(bound, route.json_path + "/max_in_flight"));
+    list.push_back(protections.shedder(bound, route.json_path + "/max_in_flight", false));
   }
   if (!route.breaker.empty()) {
     list.push_back(protections.breaker(route.breaker, route.json_path + "/breaker"));
@@ -163,7 +151,7 @@ Router build_router(const DaemonConfig& config, const std::string& file,
     // One set for all the route's methods: they share its in-flight bound.
     const MiddlewareList middleware = route_middleware(route, protections);
     try {
-      Handler handler = make_handler(route);
+      Handler handler = make_handler(route, config);
       for (Method method : route.methods) {
         router.handle(method, route.path, handler,
                       RouteOptions{.max_body_bytes = route.max_body_bytes,

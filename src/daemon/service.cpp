@@ -9,7 +9,7 @@
 
 #include <surge/error.hpp>
 
-#include "config/json_config.hpp"
+#include "config/config_loader.hpp"
 #include "config/listen_address.hpp"
 #include "daemon/app_builder.hpp"
 #include "metrics/access_log.hpp"
@@ -75,35 +75,21 @@ std::vector<std::string> restart_required(const DaemonConfig& running, const Dae
   check(a.pin_workers != b.pin_workers, "pin_workers");
   check(a.backlog != b.backlog, "backlog");
   check(a.server_header != b.server_header, "server_header");
-  const LimitsConfig& la = a.limits;
-  const LimitsConfig& lb = b.limits;
-  check(la.max_request_line_bytes != lb.max_request_line_bytes || la.max_header_bytes != lb.max_header_bytes ||
-            la.max_header_count != lb.max_header_count || la.max_body_bytes != lb.max_body_bytes ||
-            la.max_connections_per_worker != lb.max_connections_per_worker ||
-            la.max_requests_per_connection != lb.max_requests_per_connection ||
-            la.max_pipelined_responses != lb.max_pipelined_responses,
-        "limits");
-  const TimeoutsConfig& ta = a.timeouts;
-  const TimeoutsConfig& tb = b.timeouts;
-  check(ta.header != tb.header || ta.body != tb.body || ta.idle != tb.idle || ta.write != tb.write ||
-            ta.linger != tb.linger || ta.handler != tb.handler ||
-            ta.body_min_bytes_per_s != tb.body_min_bytes_per_s ||
-            ta.send_min_bytes_per_s != tb.send_min_bytes_per_s || ta.min_rate_grace != tb.min_rate_grace,
-        "timeouts");
-  check(a.shutdown.drain_delay != b.shutdown.drain_delay || a.shutdown.timeout != b.shutdown.timeout,
-        "shutdown");
-  check(a.pools.buffer_bytes != b.pools.buffer_bytes || a.pools.buffers_per_worker != b.pools.buffers_per_worker ||
-            a.pools.contexts_per_worker != b.pools.contexts_per_worker ||
-            a.pools.release_idle_after != b.pools.release_idle_after,
-        "pools");
-  check(a.offload.threads != b.offload.threads || a.offload.queue != b.offload.queue, "offload");
-  check(running.metrics.enabled != next.metrics.enabled || running.metrics.listen != next.metrics.listen ||
-            running.metrics.path != next.metrics.path ||
-            running.metrics.serve_on_main_listener != next.metrics.serve_on_main_listener ||
-            running.metrics.http.duration_buckets != next.metrics.http.duration_buckets ||
-            running.metrics.http.size_buckets != next.metrics.http.size_buckets ||
-            running.metrics.http.max_series_per_worker != next.metrics.http.max_series_per_worker,
-        "metrics");
+  // Whole sections: a field added to one is compared without a line here.
+  check(a.limits != b.limits, "limits");
+  check(a.timeouts != b.timeouts, "timeouts");
+  check(a.shutdown != b.shutdown, "shutdown");
+  check(a.pools != b.pools, "pools");
+  check(a.offload != b.offload, "offload");
+  check(running.metrics != next.metrics, "metrics");
+  if (keys.empty()) {
+    // A top-level field no line above names: all of ServerConfig but its listeners (which a
+    // reload applies; inherited ones come from the service manager, not the file) is fixed.
+    ServerConfig reloadable = b;
+    reloadable.listen = a.listen;
+    reloadable.inherited_listeners = a.inherited_listeners;
+    check(reloadable != a, "server");
+  }
   return keys;
 }
 

@@ -36,6 +36,8 @@ struct AccessLogConfig {
   // full, a worker drops its new batch and counts the lines (dropped()): it never waits for the
   // log. Default 8192 (128 batches, at most 4 MiB).
   std::size_t queue_size = 8192;
+
+  bool operator==(const AccessLogConfig&) const = default;
 };
 
 }  // namespace surge::detail

@@ -18,6 +18,8 @@ struct HttpMetricsConfig {
   /// Distinct (route, method, code) series each worker counts; further ones are counted in
   /// surge_metrics_series_overflow_total instead. Default 4096.
   std::size_t max_series_per_worker = 4096;
+
+  bool operator==(const HttpMetricsConfig&) const = default;
 };
 
 struct MetricsConfig {
@@ -32,6 +34,8 @@ struct MetricsConfig {
   /// worker). Default true.
   bool serve_on_main_listener = true;
   HttpMetricsConfig http;
+
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 }  // namespace surge::detail

@@ -1,7 +1,6 @@
 #include "middleware/breaker_guard.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include <spdlog/logger.h>
 
@@ -30,29 +29,9 @@ BreakerPermit unpack(std::uint64_t cookie) {
   return permit;
 }
 
-void fail(const surge::CircuitBreakerConfig& c, const std::string& why) {
-  throw std::invalid_argument("circuit breaker \"" + c.name + "\": " + why);
-}
-
+// validate() is the one statement of the rules (the configuration loader runs it too).
 surge::CircuitBreakerConfig checked(surge::CircuitBreakerConfig c) {
-  check_name("circuit breaker", c.name);
-  if (c.window_buckets == 0 || c.window_buckets > 1000) fail(c, "window_buckets must be 1..1000");
-  if (c.window < std::chrono::milliseconds(c.window_buckets)) {
-    fail(c, "window must be at least 1 ms per bucket");
-  }
-  if (c.min_requests == 0) fail(c, "min_requests must be at least 1");
-  if (c.failure_percent > 100 || c.slow_call_percent > 100) fail(c, "percentages are 0..100");
-  if (c.open < std::chrono::milliseconds(1)) fail(c, "open must be at least 1 ms");
-  if (c.open_multiplier_percent < 100 || c.open_multiplier_percent > 10'000) {
-    fail(c, "open_multiplier_percent must be 100..10000");
-  }
-  if (c.max_open < c.open) fail(c, "max_open must not be shorter than open");
-  if (c.half_open_max_calls == 0 || c.half_open_max_calls > 10'000) {
-    fail(c, "half_open_max_calls must be 1..10000");
-  }
-  for (const StatusRange& r : c.failure_statuses) {
-    if (r.first < 100 || r.last > 599 || r.first > r.last) fail(c, "failure statuses are 100..599");
-  }
+  validate(c);
   if (c.now == nullptr) c.now = &std::chrono::steady_clock::now;
   return c;
 }

@@ -1,7 +1,6 @@
 #include "middleware/load_shedder.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include <spdlog/logger.h>
 
@@ -9,32 +8,9 @@ namespace surge {
 namespace detail {
 namespace {
 
+// validate() is the one statement of the rules (the configuration loader runs it too).
 LoadShedConfig checked(LoadShedConfig c) {
-  check_name("load shedding", c.name);
-  auto fail = [&](const std::string& why) {
-    throw std::invalid_argument("load shedding \"" + c.name + "\": " + why);
-  };
-  if (c.max_in_flight_per_worker == 0 || c.max_in_flight_per_worker > 1'000'000) {
-    fail("max_in_flight_per_worker must be 1..1000000");
-  }
-  if (c.retry_after_s == 0 || c.retry_after_s > 3600) fail("retry_after_s must be 1..3600");
-  const AdaptiveConcurrencyConfig& a = c.adaptive;
-  if (a.enabled) {
-    if (a.min_limit == 0 || a.min_limit > a.max_limit)
-      fail("adaptive: need 1 <= min_limit <= max_limit");
-    if (a.initial_limit < a.min_limit || a.initial_limit > a.max_limit) {
-      fail("adaptive: initial_limit must be within min_limit..max_limit");
-    }
-    if (a.window < std::chrono::milliseconds(1) || a.min_samples == 0) {
-      fail("adaptive: window must be at least 1 ms and min_samples at least 1");
-    }
-    if (a.tolerance_percent < 100 || a.tolerance_percent > 10'000) {
-      fail("adaptive: tolerance_percent must be 100..10000");
-    }
-    if (a.backoff_percent > 100) fail("adaptive: backoff_percent must be 0..100");
-    if (a.probe_interval < std::chrono::milliseconds(0))
-      fail("adaptive: probe_interval must not be negative");
-  }
+  validate(c);
   if (c.now == nullptr) c.now = &std::chrono::steady_clock::now;
   return c;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <stdexcept>
 
 #include <spdlog/logger.h>
 
@@ -28,20 +27,9 @@ std::string_view key_kind(RateLimitKey key) {
   return "unknown";
 }
 
+// validate() is the one statement of the rules (the configuration loader runs it too).
 RateLimitConfig checked(RateLimitConfig c) {
-  check_name("rate limit", c.name);
-  auto fail = [&](const std::string& why) {
-    throw std::invalid_argument("rate limit \"" + c.name + "\": " + why);
-  };
-  if (c.rate == 0 || c.burst == 0) fail("rate and burst must be at least 1");
-  if (c.per <= std::chrono::nanoseconds::zero()) fail("per must be positive");
-  if (c.key == RateLimitKey::kHeader && c.header.empty()) fail("key kHeader needs a header name");
-  if (c.ipv6_prefix == 0 || c.ipv6_prefix > 128) fail("ipv6_prefix must be 1..128");
-  if (c.max_keys == 0 || c.max_keys > (1u << 24)) fail("max_keys must be 1..2^24");
-  if (c.status < 400 || c.status > 599) fail("status must be 400..599");
-  if (c.share == RateLimitShare::kShared && c.key != RateLimitKey::kNone) {
-    fail("share kShared applies only to key kNone (one global bucket)");
-  }
+  validate(c);
   if (c.now == nullptr) c.now = &std::chrono::steady_clock::now;
   return c;
 }

@@ -1,7 +1,6 @@
 #include "middleware/rejection.hpp"
 
 #include <charconv>
-#include <stdexcept>
 #include <string>
 
 namespace surge::detail {
@@ -20,18 +19,6 @@ void reject(Context& ctx, int status, std::string_view body, std::uint64_t retry
   const auto end =
       std::to_chars(digits, digits + sizeof(digits), retry_after_s < 1 ? 1 : retry_after_s).ptr;
   ctx.response().add_header("Retry-After", {digits, static_cast<std::size_t>(end - digits)});
-}
-
-void check_name(std::string_view what, std::string_view name) {
-  bool ok = !name.empty() && name.size() <= 256;
-  for (char c : name)
-    ok = ok && c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
-  if (!ok) {
-    throw std::invalid_argument(std::string(what) +
-                                " name: expected 1 to 256 printable ASCII characters without '\"' "
-                                "or '\\', got \"" +
-                                std::string(name) + "\"");
-  }
 }
 
 bool LogThrottle::allow(Clock::time_point now, std::uint64_t& suppressed) {

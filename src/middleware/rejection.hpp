@@ -22,10 +22,6 @@ std::uint64_t ceil_seconds(Clock::duration d);
 /// Headers added before (request id, CORS, RateLimit fields) stay.
 void reject(Context& ctx, int status, std::string_view body, std::uint64_t retry_after_s);
 
-/// Throws std::invalid_argument("<what> name ...") unless `name` has 1..256 printable ASCII
-/// characters and no '"' or '\' (it is quoted in structured header fields and log lines).
-void check_name(std::string_view what, std::string_view name);
-
 /// Log lines about rejections, per worker: at most kLinesPerSecond per second (bursts of as many),
 /// so a flood of rejections does not become a flood of log lines. A line written after some were
 /// held back says how many. Single writer (its worker); suppressed_total() from any thread.

@@ -7,7 +7,7 @@
 //   mode 0  text template as given: it compiles or throws std::invalid_argument (a {name} that is
 //           not a parameter); a template with nothing to substitute renders its text().
 //   mode 1  JSON template: the text, if it is JSON, dumped as the configuration loader does
-//           (json_config.cpp), rendered. The result must be JSON, and when every value is valid
+//           (config/handlers/json_kind.cpp), rendered. The result must be JSON, and when every value is valid
 //           UTF-8 it must be the template's JSON with each {name} in a string (key or value)
 //           replaced by the value: no value can break out of its string.
 //           The raw text also goes through a JSON-escaping template (no crash is the only rule).
@@ -155,7 +155,7 @@ void json_template(const std::string& text, const std::array<std::string, 4>& va
   }
   const json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return;
-  const std::string dumped = document.dump();  // what json_config.cpp hands to the template
+  const std::string dumped = document.dump();  // what the json kind hands to the template
   std::optional<BodyTemplate> tpl = compile(dumped, BodyTemplate::Escape::kJson);
   if (!tpl) return;
   const std::string body = BoundRequest(values).render(*tpl);

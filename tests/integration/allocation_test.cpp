@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "config/json_config.hpp"
+#include "config/config_loader.hpp"
 #include "daemon/app_builder.hpp"
 #include "metrics/request_metrics.hpp"
 #include "server/application.hpp"

@@ -10,7 +10,7 @@
 
 #include <surge/error.hpp>
 
-#include "config/json_config.hpp"
+#include "config/config_loader.hpp"
 #include "daemon/app_builder.hpp"
 #include "support/daemon_process.hpp"
 #include "support/raw_client.hpp"

@@ -17,7 +17,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/json_config.hpp"
+#include "config/config_loader.hpp"
 #include "daemon/app_builder.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"

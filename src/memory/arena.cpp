@@ -1,5 +1,7 @@
 #include "memory/arena.hpp"
 
+#include "memory/poison.hpp"
+
 namespace surge::detail {
 namespace {
 
@@ -11,10 +13,17 @@ constexpr std::size_t kChunkBytes = 4096;
 
 }  // namespace
 
+Arena::Arena() { poison(inline_, kInlineBytes); }
+
+// Whatever holds the arena (a pooled exchange, a stack frame) may reuse these bytes next: they
+// must not stay poisoned.
+Arena::~Arena() { unpoison(inline_, kInlineBytes); }
+
 void* Arena::allocate(std::size_t bytes) {
   bytes = round_up(bytes == 0 ? 1 : bytes);
   if (chunks_.empty() && kInlineBytes - used_ >= bytes) {
     void* p = inline_ + used_;
+    unpoison(p, bytes);
     used_ += bytes;
     return p;
   }
@@ -30,6 +39,7 @@ void* Arena::allocate(std::size_t bytes) {
 }
 
 void Arena::reset() {
+  poison(inline_, kInlineBytes);
   used_ = 0;
   chunks_.clear();
   chunk_used_ = 0;

@@ -10,12 +10,17 @@ namespace surge::detail {
 /// Bump allocation from an inline block; beyond it, from heap chunks (counted) that are freed at
 /// reset(). Pointers stay valid until reset(): allocation never moves earlier memory. One per
 /// pooled exchange, so typical requests (decoded parameters, a request id) never touch the heap.
+///
+/// AddressSanitizer builds (memory/poison.hpp): the inline block is poisoned except for what
+/// allocate() handed out since the last reset(), so a view kept past reset() is reported as
+/// use-after-poison (heap chunks are freed by reset(), which ASan sees on its own).
 class Arena final {
  public:
   static constexpr std::size_t kInlineBytes = 512;
   static constexpr std::size_t kAlignment = alignof(std::max_align_t);
 
-  Arena() = default;
+  Arena();
+  ~Arena();
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "memory/poison.hpp"
 #include "memory/slab_pool.hpp"
 
 namespace surge::detail {
@@ -13,6 +14,13 @@ namespace surge::detail {
 /// the capacity its members grew to (buffers, tables) is reused instead of reallocated, which is
 /// what makes steady-state serving allocation-free. Memory comes from a SlabPool, so capacity and
 /// misses are reported the same way. Single-threaded (one per worker).
+///
+/// AddressSanitizer builds (memory/poison.hpp): a released object stays constructed but its bytes
+/// are poisoned while it waits in the free list, and unpoisoned by acquire() (and before it is
+/// destroyed), so a stale pointer to a released object is reported as use-after-poison. Only the
+/// object's own bytes: heap memory its members own stays addressable. acquire() unpoisons the whole
+/// object, which also lifts finer poisoning a member keeps (an Arena's unused inline bytes) until
+/// that member sets it again.
 template <class T>
 class RecyclingPool final {
  public:
@@ -22,7 +30,10 @@ class RecyclingPool final {
     free_.reserve(capacity);
   }
   ~RecyclingPool() {
-    for (T* object : free_) destroy(object);
+    for (T* object : free_) {
+      unpoison(object, slab_.block_size());
+      destroy(object);
+    }
   }
   RecyclingPool(const RecyclingPool&) = delete;
   RecyclingPool& operator=(const RecyclingPool&) = delete;
@@ -32,6 +43,7 @@ class RecyclingPool final {
     if (!free_.empty()) {
       T* object = free_.back();
       free_.pop_back();
+      unpoison(object, slab_.block_size());
       return object;
     }
     void* memory = slab_.allocate();
@@ -49,6 +61,8 @@ class RecyclingPool final {
     object->reset();
     if (slab_.owns(object) && free_.size() < free_.capacity()) {
       free_.push_back(object);
+      // The whole slab block (owns() holds): the object and the padding after it.
+      poison(object, slab_.block_size());
     } else {
       destroy(object);
     }

@@ -29,6 +29,13 @@ struct PoolStats {
 /// Not thread-safe by design: a pool belongs to one worker, which is the only thread that
 /// allocates from it and releases to it. allocate() never fails: when the pool is exhausted it
 /// takes the block from the heap and counts a miss; deallocate() recognises such blocks by address.
+///
+/// AddressSanitizer builds (memory/poison.hpp): every block of the range is poisoned except while
+/// it is handed out, from construction on (never-used, free and trimmed blocks alike, the free
+/// list's link included), so touching a block after deallocate() is reported as use-after-poison
+/// while it stays free; allocate() unpoisons the whole block. Unlike ASan's own heap there is no
+/// quarantine: once the block is handed out again, a stale pointer into it is not reported. Heap
+/// fallbacks are real heap allocations, which ASan checks on its own.
 class SlabPool final {
  public:
   /// block_size is rounded up to 16 bytes. Throws std::bad_alloc if the range cannot be reserved.
@@ -71,7 +78,9 @@ class SlabPool final {
   std::uint64_t misses_ = 0;
 };
 
-/// Typed front of a SlabPool: constructs T in a pooled block and destroys it on release.
+/// Typed front of a SlabPool: constructs T in a pooled block and destroys it on release. In
+/// AddressSanitizer builds a destroyed object's block is poisoned (see SlabPool): a stale pointer
+/// to it is reported for as long as the block stays free (the LIFO free list hands it out next).
 template <class T>
 class ObjectPool final {
  public:

@@ -15,7 +15,9 @@ class PrometheusCollector;
 
 /// prometheus-cpp's pull Exposer (its own HTTP thread, civetweb) serving `path` on `address`
 /// ("127.0.0.1:9464"; port 0 picks one). Scrapes run on that thread and only read the workers'
-/// counters. Throws std::runtime_error naming the address if it cannot listen (start-up).
+/// counters. Throws if it cannot listen (start-up): std::system_error with the socket error when
+/// one explains it, what() "cannot serve metrics on 127.0.0.1:9464: Address already in use";
+/// otherwise std::runtime_error, "cannot serve metrics on <address>: <CivetWeb's message>".
 class Exporter final {
  public:
   Exporter(const std::string& address, const std::string& path,

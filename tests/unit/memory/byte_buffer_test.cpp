@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "memory/poison.hpp"
+
 namespace surge::detail {
 namespace {
 
@@ -61,6 +63,50 @@ TEST(ByteBuffer, ReleaseReturnsPooledStorage) {
   EXPECT_TRUE(buffer.empty());
   buffer.append("again");
   EXPECT_EQ(buffer.view(), "again");
+}
+
+// Poisoning (sanitizer builds only): a pooled block a buffer gave back is poisoned, so a view
+// into a buffer's old storage is reported instead of reading whatever the next owner wrote there.
+
+constexpr const char* kNeedsAsan =
+    "pools poison released memory only in AddressSanitizer builds (SURGE_SANITIZE=ON)";
+
+char read_char(const char* p) { return *static_cast<const volatile char*>(p); }
+
+TEST(ByteBufferDeathTest, AViewKeptAcrossReleaseIsReported) {
+  if (!kPoisonsReleasedMemory) GTEST_SKIP() << kNeedsAsan;
+  SlabPool pool(256, 2);
+  ByteBuffer buffer(&pool);
+  buffer.append("Authorization: Bearer secret");
+  const std::string_view stale = buffer.view();
+  buffer.release();
+  EXPECT_DEATH(read_char(stale.data() + 15), "use-after-poison");
+}
+
+// The pattern of a view into a read buffer that then grows into the heap: the pooled block the
+// view points into goes back to the pool.
+TEST(ByteBufferDeathTest, AViewKeptAcrossAMoveToTheHeapIsReported) {
+  if (!kPoisonsReleasedMemory) GTEST_SKIP() << kNeedsAsan;
+  SlabPool pool(256, 2);
+  ByteBuffer buffer(&pool);
+  buffer.append("GET /users/42 HTTP/1.1\r\n");
+  const std::string_view stale = buffer.view().substr(11, 2);
+  buffer.prepare(1000);  // beyond the block: the storage moves
+  EXPECT_EQ(pool.stats().in_use, 0u);
+  EXPECT_DEATH(read_char(stale.data()), "use-after-poison");
+}
+
+TEST(ByteBufferPoisoning, APooledBlockTakenAgainIsUsableWhole) {
+  SlabPool pool(256, 1);
+  ByteBuffer first(&pool);
+  first.append("x");
+  first.release();
+  ByteBuffer second(&pool);
+  const std::size_t room = second.writable(1);
+  ASSERT_EQ(room, 256u);
+  std::memset(second.prepare(room), 'z', room);
+  second.commit(room);
+  EXPECT_EQ(second.view(), std::string(256, 'z'));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <surge/method.hpp>
 #include <surge/peer.hpp>
+#include <surge/stream.hpp>
 
 namespace surge {
 class Context;
@@ -170,8 +171,22 @@ class Context final {
   /// Runs work() on the offload thread pool (blocking work is fine there), then done(ctx) on this
   /// request's worker. When the pool's queue is full, answers 503 at once and returns false.
   bool offload(std::function<void()> work, std::function<void(Context&)> done);
-  /// True once defer() or offload() was called for this request.
+  /// True once defer(), offload(), suspend() or read_body() was called for this request.
   bool deferred() const;
+
+  /// The response will be produced later by code on this worker thread (an upstream's answer, a
+  /// timer of the worker's): fill context() and resume() the Suspension there. No lock, no post,
+  /// no allocation. Unless the route sets its own timeout, it is answered 504 after
+  /// timeouts.handler_ms. An empty Suspension if the request already waits.
+  Suspension suspend();
+  /// The response body is written after the handler (or the Suspension's resume()) returns, piece
+  /// by piece by writer, with back-pressure: its length when known, else chunked. Set the status
+  /// and headers as usual; HEAD, 204 and 304 answers write no body (on_cancel is called).
+  void stream_body(BodyWriter& writer, std::uint64_t length = kUnknownLength);
+  /// For a route with RouteOptions::stream_body: the body is handed to reader as it arrives, and
+  /// the request waits for its answer (the Suspension returned) — a route's body limit and the
+  /// body timeouts still apply. An empty Suspension elsewhere, or if the request already waits.
+  Suspension read_body(BodyReader& reader);
 
   /// Asks for middleware->on_complete(ctx, cookie) when the response is final (see Middleware).
   /// At most 8 per request; false beyond that. The cookie is the middleware's own (a start time,

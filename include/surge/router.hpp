@@ -39,6 +39,10 @@ struct RouteOptions {
   std::chrono::milliseconds timeout{0};
   /// Middleware for this route only, run after the global and group middleware.
   MiddlewareList middleware;
+  /// The handler runs as soon as the header is complete and takes the body as it arrives with
+  /// Context::read_body(), instead of after the whole body is buffered: memory per request stays
+  /// bounded by the read buffer, whatever the body's size (uploads, a proxy).
+  bool stream_body = false;
 };
 
 /// A prefix and the middleware that apply below it. Groups nest; a group sees the middleware its

@@ -14,6 +14,7 @@ void Exchange::begin(const PeerAddress* peer, Worker* worker, std::size_t worker
   peer_ = peer;
   worker_ = worker;
   worker_index_ = worker_index;
+  ++serial_;
   parser_.emplace(limits_, headers_.get());
 }
 
@@ -26,7 +27,35 @@ void Exchange::reset() {
   route_.reset();
   response_.reset();
   async_ = {};
+  embedder_task_.reader = nullptr;
+  embedder_task_.writer = nullptr;
   completion_count_ = 0;
+}
+
+bool EmbedderTask::on_request_body(std::string_view piece) {
+  return reader == nullptr || reader->on_data(piece);
+}
+
+void EmbedderTask::on_request_body_end() {
+  if (reader == nullptr) return;
+  BodyReader* done = reader;
+  reader = nullptr;
+  done->on_end();
+}
+
+void EmbedderTask::on_response_writable() {
+  if (writer == nullptr) return;
+  ResponseStream stream = exchange_.response_stream();
+  writer->on_writable(stream);
+}
+
+void EmbedderTask::on_cancelled() {
+  BodyReader* r = reader;
+  BodyWriter* w = writer;
+  reader = nullptr;
+  writer = nullptr;
+  if (r != nullptr) r->on_cancel();
+  if (w != nullptr) w->on_cancel();
 }
 
 bool Exchange::add_param(std::string_view name, std::string_view value) {

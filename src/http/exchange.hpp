@@ -29,6 +29,23 @@ struct AsyncState {
   ExchangeTask* task = nullptr;    // streams the bodies or answers later; told of a cancel
 };
 
+/// Connects an embedder's BodyReader / BodyWriter (the public API) to the session's task
+/// interface. Part of each exchange, so streaming allocates nothing.
+class EmbedderTask final : public ExchangeTask {
+ public:
+  explicit EmbedderTask(Exchange& exchange) : exchange_(exchange) {}
+  BodyReader* reader = nullptr;
+  BodyWriter* writer = nullptr;
+
+  bool on_request_body(std::string_view piece) override;
+  void on_request_body_end() override;
+  void on_response_writable() override;
+  void on_cancelled() override;
+
+ private:
+  Exchange& exchange_;
+};
+
 /// Pooled per worker and reused for request after request: reset() keeps the capacity of its
 /// buffers, so a warmed-up exchange serves a request without allocating. One exchange serves one
 /// request at a time; a connection holds one only while a request is in progress. Its parts: the
@@ -91,6 +108,13 @@ class Exchange final {
   };
   static constexpr std::size_t kMaxCompletionCalls = 8;
   bool add_completion_call(Middleware* middleware, std::uint64_t cookie);
+  /// The task that serves the public streaming API (Context::stream_body / read_body).
+  EmbedderTask& embedder_task() { return embedder_task_; }
+  /// A handle for writing this exchange's streamed response body.
+  ResponseStream response_stream() { return ResponseStream(*this, serial_); }
+  /// Which request this is: a new number each begin(), so a handle outliving its request (a
+  /// ResponseStream) can tell it is stale.
+  std::uint64_t serial() const { return serial_; }
   /// Runs the completion callbacks (last registered first) once; later calls do nothing.
   void run_completion_calls();
 
@@ -109,8 +133,10 @@ class Exchange final {
   RouteMatch route_;
   ResponseState response_;
   AsyncState async_;
+  EmbedderTask embedder_task_{*this};
   std::array<CompletionCall, kMaxCompletionCalls> completion_calls_{};
   std::uint8_t completion_count_ = 0;
+  std::uint64_t serial_ = 0;
 };
 
 }  // namespace surge::detail

@@ -74,7 +74,10 @@ bool is_valid_host(std::string_view h) {
 RequestParser::RequestParser(const ParserLimits& limits, HeaderEntry* headers)
     : limits_(limits), headers_(headers) {
   header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-  body_limit(limits.max_body_bytes);
+  // Beast would judge a Content-Length against its limit before the header section ends, that
+  // is before the route (whose own limit may be higher) is known: no limit until then, and the
+  // Content-Length is judged in on_body_init_impl, once the caller had its say.
+  body_limit(boost::none);
   max_body_ = limits.max_body_bytes;
   // Stop right after the header section so the caller decides before the body is consumed.
   eager(false);
@@ -339,9 +342,12 @@ void RequestParser::on_header_impl(error_code& ec) {
   }
   if (!head_.chunked && head_.content_length == 0) head_.expect_continue = false;
   head_.keep_alive = keep_alive();
+  body_limit(max_body_);  // chunks count against it as they arrive
 }
 
-void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) {}
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code& ec) {
+  if (content_length && *content_length > max_body_) ec = http::error::body_limit;
+}
 
 std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code&) {
   // Content-Length bodies arrive in place, right after the header section.

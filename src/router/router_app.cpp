@@ -47,7 +47,7 @@ RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(
     owned_.insert(owned_.end(), spec.options.middleware.begin(), spec.options.middleware.end());
     routes_.push_back({Chain(std::move(chain), spec.handler), spec.pattern,
                        static_cast<std::uint32_t>(routes_.size()), spec.method,
-                       spec.options.max_body_bytes, spec.options.timeout});
+                       spec.options.max_body_bytes, spec.options.timeout, spec.options.stream_body});
     patterns_[it->second].routes[static_cast<std::size_t>(spec.method)] =
         static_cast<std::uint32_t>(routes_.size() - 1);
     anywhere[static_cast<std::size_t>(spec.method)] = true;
@@ -134,6 +134,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   match.pattern = route.pattern;
   match.index = route.index;
   match.handler_timeout = route.timeout;
+  match.streams_body = route.stream_body;
   if (!bind_params(exchange, params.data(), count, path_in_buffer)) return RequestError::kBadTarget;
   if (route.max_body_bytes != 0) {
     if (head.has_content_length && head.content_length > route.max_body_bytes) {

@@ -24,6 +24,7 @@ struct RouteEntry {
   Method method;
   std::uint64_t max_body_bytes;
   std::chrono::milliseconds timeout;
+  bool stream_body;  // the handler runs at header time and takes the body as it arrives
 };
 
 /// Immutable after construction and shared by every worker. on_header() routes the request (the

@@ -86,6 +86,8 @@ void Http1Session::drive() {
     // write_out() returning false means the session now waits for the socket, or is closed (and
     // possibly freed): either way nothing here may be touched any more.
     if (out_.pending() && !write_out()) return;
+    // A streamed body's head is out (or queued behind others): its task writes the first pieces.
+    if (stream_.active && !stream_.started && !let_task_write()) return;
     if (step == Step::kClose) {
       begin_close(close_reason_);
       return;
@@ -120,9 +122,10 @@ Http1Session::Step Http1Session::process() {
       if (!app_->observers.empty()) exchange_->set_started(worker_.now());
     }
     if (phase_ == Phase::kServing) {
+      // A deferred answer or a streamed body on its way: the socket's events drive it, not input.
       if (answer_pending()) return Step::kWait;
-      if (!exchange_->async().pending && exchange_->route().streams_body) {
-        // The task answered while the body was still being read (or when it ended).
+      if (exchange_->route().streams_body && !exchange_->async().pending) {
+        // The task answered while the body was still being read, or once it ended.
         return respond(!exchange_->parser().done());
       }
     }
@@ -134,18 +137,18 @@ Http1Session::Step Http1Session::process() {
     if (phase_ == Phase::kHead && parser.header_done()) {
       phase_ = Phase::kServing;
       if (Step step = on_header_complete(); step != Step::kContinue) return step;
+      if (exchange_ == nullptr) continue;  // answered at once at header time
     }
-    if (exchange_->route().streams_body && phase_ == Phase::kServing) {
-      if (exchange_->async().task != nullptr) {
-        if (Step step = deliver_body(); step != Step::kContinue) return step;
-      }
-      continue;
-    }
-    if (parser.done()) {
+    if (feeding_body_) {
+      // A task takes the body as it arrives: what was parsed goes to it, its end too.
+      if (Step step = deliver_body(); step != Step::kContinue) return step;
+      if (!feeding_body_ || ec != boost::beast::http::error::need_more) continue;
+    } else if (parser.done()) {
       if (Step step = dispatch(); step != Step::kContinue) return step;
       continue;
+    } else if (ec != boost::beast::http::error::need_more) {
+      continue;
     }
-    if (ec != boost::beast::http::error::need_more) continue;
     if (!parser.started()) {
       // Only empty lines so far: not a request yet, the connection is still idle.
       finish_exchange();
@@ -168,6 +171,9 @@ Http1Session::Step Http1Session::on_header_complete() {
   const RequestHead& head = parser.head();
   exchange_->set_base(input_.data());
   if (RequestError e = app_->app->on_header(*exchange_); e != RequestError::kNone) return reject(e);
+  // The parser judges a Content-Length against the route's limit only when the body begins:
+  // refuse it now, before a handler that takes the body as it arrives is called.
+  if (head.has_content_length && head.content_length > parser.max_body()) return reject(RequestError::kBodyTooLarge);
   if (exchange_->route().streams_body) {
     // The handler runs now and takes the body as it arrives; the header stays where it is.
     if (!parser.done()) body_started_ = worker_.now();
@@ -192,9 +198,10 @@ Http1Session::Step Http1Session::dispatch() {
   if (!exchange_->async().pending) return respond(!parser.done());
   // Nothing to send yet; the worker's table of pending answers holds the deadline.
   arm(Wait::kNone);
-  if (!answer_pending()) {
-    // The task takes the body as it arrives: go on reading it.
-    if (exchange_->head().expect_continue && input_.drained()) {
+  if (exchange_->route().streams_body && exchange_->async().task != nullptr) {
+    // The task takes the body as it arrives (its end at once when there is none): read on.
+    feeding_body_ = true;
+    if (!parser.done() && exchange_->head().expect_continue && input_.drained()) {
       ResponseWriter::write_continue(out_.buffer());
       return Step::kFlush;
     }
@@ -215,19 +222,19 @@ Http1Session::Step Http1Session::deliver_body() {
     input_.consume_body(parser);
     if (!more) body_paused_ = true;
   }
-  if (parser.done() && exchange_->async().task != nullptr) {
-    call_out([this] { exchange_->async().task->on_request_body_end(); });
-    if (phase_ == Phase::kClosed) return Step::kClosed;
+  if (parser.done()) {
+    feeding_body_ = false;
+    if (exchange_->async().task != nullptr) {
+      call_out([this] { exchange_->async().task->on_request_body_end(); });
+      if (phase_ == Phase::kClosed) return Step::kClosed;
+    }
   }
   return Step::kContinue;
 }
 
 bool Http1Session::answer_pending() const {
-  if (stream_.active) return true;
-  const AsyncState& async = exchange_->async();
-  if (!async.pending) return false;
   // A pending answer whose task takes the body as it arrives still reads that body.
-  return async.task == nullptr || !exchange_->route().streams_body || exchange_->parser().done();
+  return stream_.active || (exchange_->async().pending && !feeding_body_);
 }
 
 template <class Call>
@@ -290,6 +297,7 @@ void Http1Session::after_answer(bool body_unread) {
 }
 
 Http1Session::Step Http1Session::respond(bool body_unread) {
+  feeding_body_ = false;  // an answer before the body's end: the rest is not read (linger)
   const RequestHead& head = exchange_->head();
   ResponseState& response = exchange_->response();
   ++requests_;
@@ -315,7 +323,7 @@ Http1Session::Step Http1Session::respond(bool body_unread) {
   if (stream && has_body) {
     // The head goes out now; the task writes the body, and the exchange lives until it ends.
     stream_ = {true, response.stream_length() == ResponseState::kUnknownLength && head.version >= 11,
-               close, out_.buffer().size() - out_before};
+               close, out_.buffer().size() - out_before, false};
     linger_ = body_unread;
     return Step::kFlush;
   }
@@ -353,8 +361,11 @@ bool Http1Session::write_body(std::string_view piece) {
   }
   stream_.bytes += out_.buffer().size() - before;
   // While the output waits for the socket, pieces pile up until the high mark says stop.
+  // Waiting for the socket now (its writable edge tells the task to go on), or closed.
   if (waiting_ != Await::kOutput && !calling_out_ && !write_out()) return false;
-  return out_.backlog() < kStreamHighWater;
+  if (out_.backlog() < kStreamHighWater) return true;
+  stream_.told_to_stop = true;
+  return false;
 }
 
 void Http1Session::end_body() {
@@ -437,6 +448,7 @@ void Http1Session::finish_exchange() {
   worker_.release_app(app_);
   app_ = nullptr;
   body_paused_ = false;
+  feeding_body_ = false;
   if (phase_ == Phase::kHead || phase_ == Phase::kServing) phase_ = Phase::kIdle;
   input_.finish_request();
 }

@@ -102,6 +102,8 @@ class Http1Session final : public PollTarget,
     bool chunked = false;      // framed with chunked transfer coding (length unknown)
     bool close = false;        // the connection closes after it
     std::uint64_t bytes = 0;   // head and body written so far (for the observers)
+    bool started = false;      // the task was told to write its first pieces
+    bool told_to_stop = false; // a write returned false: the task waits to be told it may go on
   };
   // What process() needs next: more input, the output written before going on, or closing;
   // kWait: the exchange is answered later (or its body is paused): nothing to do until then;
@@ -150,6 +152,8 @@ class Http1Session final : public PollTarget,
   bool write_out();
   bool wait_writable(bool progress);
   void on_writable();
+  /// The client can take more of a streamed body: the task writes. False when the session closed.
+  bool let_task_write();
   bool reader_too_slow() const;
   void client_may_be_gone();
   void begin_close(CloseReason reason);
@@ -176,7 +180,8 @@ class Http1Session final : public PollTarget,
   Wait wait_ = Wait::kNone;     // the deadline armed
   StreamedBody stream_;
   bool linger_ = false;         // once the last response is written, read and discard a while
-  bool body_paused_ = false;    // a streamed request body's task asked for no more for now
+  bool feeding_body_ = false;   // the exchange's task takes the request body as it arrives
+  bool body_paused_ = false;    // ... and asked for no more for now
   bool calling_out_ = false;    // inside a call into the handler or the task (call_out)
 };
 

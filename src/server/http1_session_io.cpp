@@ -191,12 +191,23 @@ bool Http1Session::reader_too_slow() const {
 void Http1Session::on_writable() {
   if (!write_out()) return;
   arm(Wait::kNone);
-  if (stream_.active) {
-    // The client took the streamed body so far: the task writes more (or ends it).
-    call_out([this] { exchange_->async().task->on_response_writable(); });
-    if (phase_ == Phase::kClosed || stream_.active) return;
-  }
+  // The client took the streamed body so far: the task writes more (or ends it).
+  if (stream_.active && (!let_task_write() || stream_.active)) return;
   drive();
+}
+
+bool Http1Session::let_task_write() {
+  stream_.started = true;
+  for (;;) {
+    stream_.told_to_stop = false;
+    call_out([this] { exchange_->async().task->on_response_writable(); });
+    if (phase_ == Phase::kClosed) return false;
+    // What the task wrote meanwhile goes out now (write_body does not write from inside a call
+    // out). When the socket takes all of it, no writable edge will come: a task told to stop is
+    // told to go on here instead, or the stream would stall.
+    if (out_.pending() && !write_out()) return false;
+    if (!stream_.active || !stream_.told_to_stop) return true;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

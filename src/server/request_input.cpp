@@ -37,8 +37,10 @@ RequestInput::Room RequestInput::make_room(const RequestParser& parser, std::siz
     if (buffer_.capacity() - buffer_.size() >= kMinReadRoom) return Room::kReady;
   }
   // The request's own body limit: a route may allow more than the server's limits.max_body_bytes.
+  // Counted from the request's first byte: answered pipelined requests in front of its header
+  // are not its bytes (its header stays where it is, so they cannot be dropped here).
   const std::size_t bound = max_header_bytes + parser.max_body() + 2 * kMinReadRoom;
-  if (buffer_.size() + kMinReadRoom > bound) return Room::kFull;
+  if (buffer_.size() - parser.request_offset() + kMinReadRoom > bound) return Room::kFull;
   buffer_.prepare(kMinReadRoom);
   return Room::kReady;
 }
@@ -53,10 +55,19 @@ void RequestInput::consume_body(RequestParser& parser) {
 }
 
 void RequestInput::finish_request() {
-  if (position_ != buffer_.size()) return;
-  buffer_.clear();
-  position_ = 0;
-  buffer_.release_if_large();
+  if (position_ == buffer_.size()) {
+    buffer_.clear();
+    position_ = 0;
+    buffer_.release_if_large();
+    return;
+  }
+  // Pipelined requests wait behind the answered one. Once the answered bytes are the larger
+  // part, the rest moves to the front: a client's burst never grows the buffer past what one
+  // request needs (each body reserves its room behind the bytes before it).
+  if (position_ >= buffer_.size() - position_) {
+    buffer_.erase_front(position_);
+    position_ = 0;
+  }
 }
 
 }  // namespace surge::detail

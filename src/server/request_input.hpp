@@ -64,7 +64,8 @@ class RequestInput final {
   void consume_body(RequestParser& parser);
 
   /// The current request is answered: when nothing is left to parse, the buffer starts over (and
-  /// a buffer that grew into the heap goes back).
+  /// a buffer that grew into the heap goes back); when the pipelined rest is smaller than what
+  /// was answered, it moves to the front.
   void finish_request();
   /// Drops everything read (a lingering close discards input).
   void clear() {

@@ -26,6 +26,9 @@ class SessionOutput final {
   };
 
   explicit SessionOutput(SlabPool* pool) : buffer_(pool) {}
+  ~SessionOutput() { discard(); }
+  SessionOutput(const SessionOutput&) = delete;
+  SessionOutput& operator=(const SessionOutput&) = delete;
 
   ByteBuffer& buffer() { return buffer_; }
   /// The file to send after the bytes buffered so far (taken over: closed when sent or dropped).

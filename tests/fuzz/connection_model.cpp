@@ -1,96 +1,27 @@
+// ConnectionModel: driving the session's read side. The invariants are in
+// connection_model_checks.cpp.
 #include "fuzz/connection_model.hpp"
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
-
-#include <surge/method.hpp>
 
 #include <boost/beast/http/error.hpp>
 
 #include "fuzz/fuzz_check.hpp"
 
 namespace surge::fuzz {
-namespace {
 
 using boost::system::error_code;
 using detail::RequestError;
 using detail::RequestHead;
+using detail::RequestInput;
 using detail::Span;
-
-// As connection.cpp: read at least this much at a time; a smaller free tail is compacted or grown.
-constexpr std::size_t kMinReadRoom = 1024;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Every '%' starts a %HH escape, and there is no fragment: what the parser promises the router.
-bool clean_escapes(std::string_view s) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '#') return false;
-    if (s[i] != '%') continue;
-    if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) return false;
-    i += 2;
-  }
-  return true;
-}
-
-// A reference decoder of a chunked body (RFC 9112 7.1) that the parser accepted: the chunks'
-// data, or nothing if the framing does not hold up. Extensions and trailer fields are skipped.
-std::optional<std::string> decode_chunked(std::string_view framed) {
-  std::string data;
-  std::size_t i = 0;
-  for (;;) {
-    std::uint64_t size = 0;
-    std::size_t digits = 0;
-    for (; i < framed.size() && hex_value(framed[i]) >= 0; ++i, ++digits) {
-      if (size >> 60 != 0) return std::nullopt;
-      size = size * 16 + static_cast<std::uint64_t>(hex_value(framed[i]));
-    }
-    const std::size_t eol = framed.find("\r\n", i);
-    if (digits == 0 || eol == std::string_view::npos) return std::nullopt;
-    i = eol + 2;
-    if (size == 0) {
-      // Trailer fields, then the empty line that ends the message and the bytes given here.
-      const std::string_view rest = framed.substr(i);
-      if (rest != "\r\n" && !(rest.size() >= 4 && rest.substr(rest.size() - 4) == "\r\n\r\n")) {
-        return std::nullopt;
-      }
-      return data;
-    }
-    if (framed.size() - i < size + 2 || framed.substr(i + size, 2) != "\r\n") return std::nullopt;
-    data.append(framed.substr(i, size));
-    i += size + 2;
-  }
-}
-
-std::string printable(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes.substr(0, 200)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '\\') {
-      out += c;
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 ConnectionModel::ConnectionModel(const ModelLimits& limits, std::string_view stream)
     : limits_(limits),
       stream_(stream),
       pool_(limits.buffer_bytes, 8),
-      in_(&pool_),
+      input_(&pool_),
       exchange_(limits_.parser, &pool_) {}
 
 Outcome ConnectionModel::run(std::span<const std::size_t> arrivals) {
@@ -116,103 +47,125 @@ Outcome ConnectionModel::run(std::span<const std::size_t> arrivals) {
 }
 
 void ConnectionModel::receive(std::size_t available_end) {
-  // Connection::receive(): recv(2) into the free room, at least kMinReadRoom of it.
-  const std::size_t room = in_.writable(kMinReadRoom);
+  // Http1Session::receive(): recv(2) into RequestInput::read_room().
+  std::size_t room = 0;
+  char* into = input_.read_room(room);
+  SURGE_FUZZ_CHECK(room >= RequestInput::kMinReadRoom);
+  SURGE_FUZZ_CHECK(into == input_.data() + input_.size() &&
+                   input_.size() + room <= input_.capacity());
   const std::size_t n = std::min(room, available_end - taken_);
-  std::memcpy(in_.data() + in_.size(), stream_.data() + taken_, n);
-  in_.commit(n);
+  std::memcpy(into, stream_.data() + taken_, n);
+  input_.commit(n);
   taken_ += n;
-  SURGE_FUZZ_CHECK(shift_ + in_.size() == taken_);  // the model's own bookkeeping
+  SURGE_FUZZ_CHECK(shift_ + input_.size() == taken_);  // the model's bookkeeping of moves
+  check_streaming_memory();
 }
 
 ConnectionModel::Step ConnectionModel::process() {
   std::size_t idle_rounds = 0;
   for (;;) {
     if (!active_) {
-      if (read_pos_ == in_.size()) return Step::kNeedInput;
+      if (input_.drained()) return Step::kNeedInput;
       exchange_.begin(&peer_, nullptr, 0);
       active_ = true;
     }
+    if (streaming() && !exchange_.async().pending) {
+      // The handler's task answered when the body ended.
+      if (Step step = respond(); step != Step::kContinue) return step;
+      continue;
+    }
     detail::RequestParser& parser = exchange_.parser();
-    const std::size_t begin = read_pos_;
+    const std::size_t begin = input_.position();
     const bool header_was_done = parser.header_done();
     error_code ec;
-    const std::size_t used = parser.parse(in_.data(), read_pos_, in_.size(), ec);
-    SURGE_FUZZ_CHECK(used <= in_.size() - begin);
-    read_pos_ += used;
-    if (!ec || ec == boost::beast::http::error::need_more) check_after_parse(begin, used);
-    if (ec == boost::beast::http::error::need_more) {
-      if (!parser.started()) {
-        // Only empty lines so far: not a request yet.
-        finish_exchange();
-        return Step::kNeedInput;
-      }
-      if (!make_room()) {
-        return reject(parser.header_done() ? RequestError::kBodyTooLarge
-                                           : RequestError::kHeaderTooLarge);
-      }
-      return Step::kNeedInput;
-    }
-    if (ec) return reject(detail::classify(ec));
+    input_.parse(parser, ec);
+    SURGE_FUZZ_CHECK(begin <= input_.position() && input_.position() <= input_.size());
+    const std::size_t used = input_.position() - begin;
+    if (!ec || ec == boost::beast::http::error::need_more) check_after_parse();
+    if (ec && ec != boost::beast::http::error::need_more) return reject(detail::classify(ec));
     const bool header_now = parser.header_done() && !header_was_done;
     if (parser.header_done() && !in_flight_) {
       if (Step step = on_header_complete(); step != Step::kContinue) return step;
+      // Answered at header time and released. (Http1Session::process() goes on to read its
+      // exchange_, null by then, when a streamed route's handler answers at once.)
+      if (!active_) continue;
     }
-    if (parser.done()) {
+    if (streaming()) {
+      if (exchange_.async().task != nullptr) {
+        if (Step step = deliver_body(); step != Step::kContinue) return step;
+      }
+      // Answered once the body ended; else more input as for a body read in place.
+      // (Http1Session::process() continues here whatever ec says, so it spins on need_more.)
+      if (!exchange_.async().pending) continue;
+    } else if (parser.done()) {
       if (Step step = dispatch(); step != Step::kContinue) return step;
       idle_rounds = 0;
       continue;
     }
-    // Neither an error nor "need more", nothing consumed and nothing learnt: process() would spin.
-    if (used == 0 && !header_now) {
-      SURGE_FUZZ_CHECK_MSG(++idle_rounds < 8,
-                           "parse() keeps returning without progress or need_more");
+    if (ec != boost::beast::http::error::need_more) {
+      // Neither an error nor "need more", nothing consumed and nothing learnt: it would spin.
+      if (used == 0 && !header_now) {
+        SURGE_FUZZ_CHECK_MSG(++idle_rounds < 8,
+                             "parse() keeps returning without progress or need_more");
+      }
+      continue;
     }
+    return need_input();
   }
+}
+
+ConnectionModel::Step ConnectionModel::need_input() {
+  detail::RequestParser& parser = exchange_.parser();
+  if (!parser.started()) {
+    // Only empty lines so far: not a request yet.
+    finish_exchange();
+    return Step::kNeedInput;
+  }
+  const std::size_t request_offset = parser.request_offset();
+  const std::size_t position = input_.position();
+  const std::size_t rest = input_.size() - position;
+  const RequestInput::Room room = input_.make_room(parser, limits_.parser.max_header_bytes);
+  if (room == RequestInput::Room::kRestart) {
+    // Moved to the front: a fresh parser reads it again from its first byte.
+    SURGE_FUZZ_CHECK(!parser.header_done() && request_offset > 0 && input_.position() == 0);
+    SURGE_FUZZ_CHECK(input_.size() == position + rest - request_offset);
+    shift_ += request_offset;
+    exchange_.reset();
+    exchange_.begin(&peer_, nullptr, 0);
+    return Step::kNeedInput;
+  }
+  // Chunk framing may be reclaimed: the unparsed rest moves down, as it was.
+  SURGE_FUZZ_CHECK(input_.position() <= position && input_.size() - input_.position() == rest);
+  shift_ += position - input_.position();
+  if (room == RequestInput::Room::kFull) {
+    check_refusal_for_size();
+    return reject(parser.header_done() ? RequestError::kBodyTooLarge
+                                       : RequestError::kHeaderTooLarge);
+  }
+  SURGE_FUZZ_CHECK(input_.capacity() - input_.size() >= RequestInput::kMinReadRoom);
+  check_streaming_memory();
+  return Step::kNeedInput;
 }
 
 ConnectionModel::Step ConnectionModel::on_header_complete() {
   in_flight_ = true;
   detail::RequestParser& parser = exchange_.parser();
   const RequestHead& head = parser.head();
-  exchange_.set_base(in_.data());
+  exchange_.set_base(input_.data());
 
-  // Remember every view of the header as the handler would see it now, and check that each is
-  // the client's own bytes.
-  snapshot_ = {};
-  auto keep = [&](Span span) {
-    if (span.size == 0) return;
-    const std::string bytes(span.in(in_.data()));
-    const std::size_t at = shift_ + span.offset;
-    SURGE_FUZZ_CHECK(at + span.size <= stream_.size());
-    SURGE_FUZZ_CHECK_MSG(stream_.substr(at, span.size) == bytes,
-                         "a header view is not what the client sent: " + printable(bytes));
-    snapshot_.spans.emplace_back(span, bytes);
-  };
-  keep(head.method_text);
-  keep(head.target);
-  keep(head.path);
-  keep(head.query);
-  keep(head.host);
-  for (std::uint32_t i = 0; i < head.header_count; ++i) {
-    keep(exchange_.header(i).name);
-    keep(exchange_.header(i).value);
-  }
-  snapshot_.body_stream_offset = shift_ + head.body.offset;
-  if (head.expect_continue) {
-    SURGE_FUZZ_CHECK(head.version == 11);
-    SURGE_FUZZ_CHECK(head.chunked || head.content_length > 0);
-  }
+  snapshot_header();
 
   if (RequestError e = app_on_header(); e != RequestError::kNone) return reject(e);
+  SURGE_FUZZ_CHECK(parser.max_body() == body_limit());
+  if (exchange_.route().streams_body) return dispatch();  // the handler runs now
   if (parser.done()) return Step::kContinue;
+  input_.reserve_body(parser);
   if (!head.chunked) {
-    // The whole body goes right after the header: room for it once (this may move the buffer).
+    // Room for the whole Content-Length body at once (this may move the buffer).
     const std::uint64_t missing = head.content_length - parser.body_received();
-    const std::uint64_t buffered = in_.size() - read_pos_;
-    if (missing > buffered) in_.prepare(static_cast<std::size_t>(missing - buffered));
+    SURGE_FUZZ_CHECK(input_.capacity() - input_.position() >= missing);
   }
-  if (head.expect_continue && read_pos_ == in_.size()) {
+  if (head.expect_continue && input_.drained()) {
     ++outcome_.continues;
     return Step::kFlush;
   }
@@ -220,10 +173,12 @@ ConnectionModel::Step ConnectionModel::on_header_complete() {
 }
 
 RequestError ConnectionModel::app_on_header() {
-  // What RouterApp::on_header does to the parser: a route's own body limit.
+  // What RouterApp::on_header does to the exchange: the route's own body limit, and whether it
+  // takes its body as it arrives.
+  exchange_.route().streams_body = limits_.route_streams_body;
   const std::uint64_t route = limits_.route_max_body_bytes;
   if (route == 0) return RequestError::kNone;
-  const RequestHead& head = exchange_.parser().head();
+  const RequestHead& head = exchange_.head();
   if (head.has_content_length && head.content_length > route)
     return RequestError::kRouteBodyTooLarge;
   exchange_.parser().limit_body(route);
@@ -232,9 +187,63 @@ RequestError ConnectionModel::app_on_header() {
 }
 
 ConnectionModel::Step ConnectionModel::dispatch() {
-  exchange_.set_base(in_.data());
-  check_complete_request();
-  const RequestHead& head = exchange_.parser().head();
+  // The handler: it answers a complete request at once; on a route that streams its body, it
+  // answers once its task has taken the whole body.
+  exchange_.set_base(input_.data());
+  if (!exchange_.route().streams_body || exchange_.parser().done()) return respond();
+  exchange_.async().pending = true;
+  exchange_.async().task = this;
+  if (exchange_.head().expect_continue && input_.drained()) {
+    ++outcome_.continues;
+    return Step::kFlush;
+  }
+  return Step::kContinue;
+}
+
+ConnectionModel::Step ConnectionModel::deliver_body() {
+  detail::RequestParser& parser = exchange_.parser();
+  const Span body = exchange_.head().body;
+  if (body.size > 0) {
+    exchange_.set_base(input_.data());
+    // A task that pauses only stops the reading until it resumes: nothing the buffer sees.
+    exchange_.async().task->on_request_body(exchange_.view(body));
+    const std::size_t position = input_.position();
+    const std::size_t rest = input_.size() - position;
+    input_.consume_body(parser);
+    // Taken: the unparsed rest moved down to where the piece began.
+    SURGE_FUZZ_CHECK(exchange_.head().body.size == 0 &&
+                     exchange_.head().body.offset == body.offset);
+    SURGE_FUZZ_CHECK(input_.position() == body.offset && input_.size() == body.offset + rest);
+    shift_ += position - input_.position();
+  }
+  if (parser.done() && exchange_.async().task != nullptr) {
+    exchange_.async().task->on_request_body_end();
+  }
+  return Step::kContinue;
+}
+
+bool ConnectionModel::on_request_body(std::string_view piece) {
+  // A piece is the decoded bytes where the body began, before what is not parsed yet.
+  SURGE_FUZZ_CHECK(!piece.empty() && piece.data() == input_.data() + exchange_.head().body.offset);
+  SURGE_FUZZ_CHECK(piece.data() + piece.size() <= input_.data() + input_.position());
+  snapshot_.streamed.append(piece);
+  SURGE_FUZZ_CHECK(snapshot_.streamed.size() == exchange_.parser().body_received());
+  return true;
+}
+
+void ConnectionModel::on_request_body_end() {
+  // The task answers (ExchangeOwner::complete()).
+  exchange_.async().pending = false;
+  exchange_.async().task = nullptr;
+}
+
+ConnectionModel::Step ConnectionModel::respond() {
+  exchange_.set_base(input_.data());
+  const RequestHead& head = exchange_.head();
+  const std::string_view body = exchange_.route().streams_body
+                                    ? std::string_view(snapshot_.streamed)
+                                    : exchange_.view(head.body);
+  check_complete_request(body);
   ServedRequest served;
   served.method = exchange_.view(head.method_text);
   served.target = exchange_.view(head.target);
@@ -245,7 +254,7 @@ ConnectionModel::Step ConnectionModel::dispatch() {
     served.headers.emplace_back(exchange_.view(exchange_.header(i).name),
                                 exchange_.view(exchange_.header(i).value));
   }
-  served.body = exchange_.view(head.body);
+  served.body = body;
   outcome_.served.push_back(std::move(served));
   const bool close = !head.keep_alive;
   finish_exchange();
@@ -258,6 +267,7 @@ ConnectionModel::Step ConnectionModel::dispatch() {
 
 ConnectionModel::Step ConnectionModel::reject(RequestError error) {
   outcome_.error = error;
+  exchange_.async().task = nullptr;  // cancelled
   finish_exchange();
   return Step::kClose;
 }
@@ -268,160 +278,13 @@ void ConnectionModel::finish_exchange() {
   active_ = false;
   in_flight_ = false;
   snapshot_ = {};
-  if (read_pos_ == in_.size()) {
-    shift_ += in_.size();
-    in_.clear();
-    read_pos_ = 0;
-    in_.release_if_large();
-  }
-}
-
-bool ConnectionModel::make_room() {
-  if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
-  detail::RequestParser& parser = exchange_.parser();
-  if (!parser.header_done()) {
-    if (parser.request_offset() > 0) {
-      // A request behind earlier pipelined ones: moved to the front and parsed again.
-      shift_ += parser.request_offset();
-      in_.erase_front(parser.request_offset());
-      read_pos_ = 0;
-      exchange_.reset();
-      exchange_.begin(&peer_, nullptr, 0);
-      if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
-    }
-  } else if (exchange_.head().chunked) {
-    // Chunks are decoded in place: the framing between the decoded body and the rest goes.
-    const Span body = exchange_.head().body;
-    const std::size_t body_end = body.offset + body.size;
-    if (read_pos_ > body_end) {
-      const std::size_t rest = in_.size() - read_pos_;
-      std::memmove(in_.data() + body_end, in_.data() + read_pos_, rest);
-      in_.resize_down(body_end + rest);
-      shift_ += read_pos_ - body_end;
-      read_pos_ = body_end;
-    }
-    if (in_.size() - read_pos_ > limits_.parser.max_header_bytes)
-      return false;  // endless chunk line
-    if (in_.capacity() - in_.size() >= kMinReadRoom) return true;
-  }
-  const std::size_t bound =
-      limits_.parser.max_header_bytes + limits_.parser.max_body_bytes + 2 * kMinReadRoom;
-  if (in_.size() + kMinReadRoom > bound) {
-    if (parser.header_done() && exchange_.head().chunked) {
-      // A chunked body is refused here as too large: it must be, by the limit that applies to it
-      // (the route's when it has one), counting what is buffered but not decoded yet.
-      const std::uint64_t pending = exchange_.head().body.size + (in_.size() - read_pos_);
-      SURGE_FUZZ_CHECK_MSG(pending > body_limit(), "a chunked body within its limit (" +
-                                                       std::to_string(body_limit()) +
-                                                       " bytes) is refused as too large with " +
-                                                       std::to_string(pending) + " bytes received");
-    }
-    return false;
-  }
-  in_.prepare(kMinReadRoom);
-  return true;
-}
-
-std::uint64_t ConnectionModel::body_limit() const {
-  return snapshot_.route_limit != 0 ? snapshot_.route_limit : limits_.parser.max_body_bytes;
-}
-
-void ConnectionModel::check_after_parse(std::size_t begin, std::size_t used) {
-  (void)begin;
-  (void)used;
-  SURGE_FUZZ_CHECK(read_pos_ <= in_.size());
-  detail::RequestParser& parser = exchange_.parser();
-  if (parser.started()) SURGE_FUZZ_CHECK(parser.request_offset() < in_.size());
-  if (!parser.header_done()) {
-    SURGE_FUZZ_CHECK(!parser.done());
-    return;
-  }
-  const RequestHead& head = parser.head();
-  const std::size_t header_end = head.body.offset;
-  SURGE_FUZZ_CHECK(header_end > parser.request_offset());
-  SURGE_FUZZ_CHECK(header_end - parser.request_offset() <= limits_.parser.max_header_bytes);
-  SURGE_FUZZ_CHECK(head.body.offset + head.body.size <= read_pos_);  // decoded before the rest
-  SURGE_FUZZ_CHECK(head.body.size <= body_limit());
-  SURGE_FUZZ_CHECK(head.version == 10 || head.version == 11);
-  SURGE_FUZZ_CHECK(!(head.chunked && head.has_content_length));
-  SURGE_FUZZ_CHECK(head.header_count <= limits_.parser.max_header_count);
-  if (!head.chunked) SURGE_FUZZ_CHECK(head.body.size <= head.content_length);
-  check_head_spans();
-}
-
-void ConnectionModel::check_head_spans() {
-  const detail::RequestParser& parser = exchange_.parser();
-  const RequestHead& head = parser.head();
-  const std::size_t first = parser.request_offset();
-  const std::size_t header_end = head.body.offset;
-  auto inside = [&](Span span, const char* what) {
-    if (span.size == 0) return;
-    SURGE_FUZZ_CHECK_MSG(span.offset >= first && span.offset + span.size <= header_end,
-                         std::string(what) + " lies outside the request's header section");
-  };
-  inside(head.method_text, "the method");
-  inside(head.target, "the target");
-  inside(head.path, "the path");
-  inside(head.query, "the query");
-  inside(head.host, "the host");
-  for (std::uint32_t i = 0; i < head.header_count; ++i) {
-    inside(exchange_.header(i).name, "a field name");
-    inside(exchange_.header(i).value, "a field value");
-  }
-}
-
-void ConnectionModel::check_complete_request() {
-  const detail::RequestParser& parser = exchange_.parser();
-  const RequestHead& head = parser.head();
-  SURGE_FUZZ_CHECK(parser.header_done() && in_flight_);
-
-  // Whatever the buffer went through (grown for the body, chunk framing compacted away), every
-  // view of the header still shows the same bytes.
-  for (const auto& [span, bytes] : snapshot_.spans) {
-    SURGE_FUZZ_CHECK(span.offset + span.size <= in_.size());
-    SURGE_FUZZ_CHECK_MSG(span.in(in_.data()) == bytes,
-                         "a header view changed while the body was read: " + printable(bytes) +
-                             " is now " + printable(span.in(in_.data())));
-  }
-
-  // A valid head.
-  Method method;
-  SURGE_FUZZ_CHECK(parse_method(exchange_.view(head.method_text), method) && method == head.method);
-  const std::string_view target = exchange_.view(head.target);
-  const std::string_view path = exchange_.view(head.path);
-  SURGE_FUZZ_CHECK(!target.empty());
-  if (path.empty()) {
-    SURGE_FUZZ_CHECK(target.front() != '/');  // absolute-form without a path
-  } else {
-    SURGE_FUZZ_CHECK(path.front() == '/' || (path == "*" && head.method == Method::kOptions));
-  }
-  SURGE_FUZZ_CHECK_MSG(clean_escapes(path) && clean_escapes(exchange_.view(head.query)),
-                       printable(target));
-  SURGE_FUZZ_CHECK(detail::is_valid_host(exchange_.view(head.host)));
-  if (head.has_content_length) {
-    SURGE_FUZZ_CHECK(head.body.size == head.content_length);
-  } else if (!head.chunked) {
-    SURGE_FUZZ_CHECK(head.body.size == 0);
-  }
-
-  // The body is what the client framed: the Content-Length bytes as they are, or the chunks'
-  // data decoded.
-  const std::size_t end = shift_ + read_pos_;  // stream offset just past this request
-  SURGE_FUZZ_CHECK(snapshot_.body_stream_offset <= end && end <= taken_);
-  const std::string_view framed =
-      stream_.substr(snapshot_.body_stream_offset, end - snapshot_.body_stream_offset);
-  const std::string_view body = exchange_.view(head.body);
-  if (head.chunked) {
-    const std::optional<std::string> expected = decode_chunked(framed);
-    SURGE_FUZZ_CHECK_MSG(expected.has_value(),
-                         "accepted chunked framing that does not decode: " + printable(framed));
-    SURGE_FUZZ_CHECK_MSG(*expected == body, "decoded body " + printable(body) +
-                                                " differs from the chunks' data " +
-                                                printable(*expected));
-  } else {
-    SURGE_FUZZ_CHECK_MSG(framed == body, "body " + printable(body) +
-                                             " differs from the bytes sent " + printable(framed));
-  }
+  // Drained, the buffer starts over; otherwise the next requests' bytes stay unparsed, wherever
+  // they are put.
+  const std::size_t position = input_.position();
+  const std::size_t rest = input_.size() - position;
+  input_.finish_request();
+  SURGE_FUZZ_CHECK(input_.position() <= position && input_.size() - input_.position() == rest);
+  shift_ += position - input_.position();
 }
 
 }  // namespace surge::fuzz

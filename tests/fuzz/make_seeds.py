@@ -42,6 +42,7 @@ def stream_seed(stream, arrivals=(), profile=0):
 TINY, SMALL, NO_BODY = 1, 2, 3
 BUFFER_1K = 4
 ROUTE_1, ROUTE_100, ROUTE_1M = 1 << 3, 2 << 3, 3 << 3
+STREAMS = 1 << 5
 
 GET = "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n"
 CHUNKED_HEAD = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
@@ -108,6 +109,22 @@ request_parser = {
     "tls_client_hello": stream_seed(bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])),
     "http10_keep_alive_pipelined": stream_seed(
         "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+    # A route that streams its body: the pieces are taken as they arrive, the buffer never holds
+    # the whole body, and the requests behind it still parse.
+    "streamed_content_length_then_pipelined": stream_seed(
+        "PUT /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 2500\r\n\r\n" + "s" * 2500 + GET,
+        [70, 900, 1000], BUFFER_1K | STREAMS),
+    "streamed_chunked_then_pipelined": stream_seed(
+        CHUNKED_HEAD + "\r\n" + ("3e8;ext=1\r\n" + "c" * 1000 + "\r\n") * 2 + "1\r\nd\r\n" * 20 +
+        "0\r\nX-T: 1\r\n\r\n" + GET,
+        [80, 5, 900, 700], BUFFER_1K | STREAMS),
+    "streamed_expect_100_continue": stream_seed(
+        "POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello",
+        [79], STREAMS),
+    "streamed_route_limit_above_global": stream_seed(
+        CHUNKED_HEAD + "\r\n" + ("100\r\n" + "r" * 256 + "\r\n") * 8 + "0\r\n\r\n",
+        [200, 600, 1300], SMALL | ROUTE_1M | STREAMS),
+    "streamed_empty_body": stream_seed(GET + GET, [], STREAMS),
 }
 
 

@@ -5,16 +5,18 @@
 //                     small (256/1024/16/1024), default without a body (max_body_bytes 0)
 //           bit 2     pools.buffer_bytes 1024 instead of 4096
 //           bits 3-4  the route's max_body_bytes: none, 1, 100, 1 MiB (above a small global)
+//           bit 5     the route streams its body (its handler takes it piece by piece)
 //   n                 arrivals (mod 32): the stream reaches the socket in pieces of these sizes,
 //                     then the rest at once. A size byte b is b bytes below 192 (0 counts as 1),
 //                     (b - 191) * 64 from 192 on: exact cuts where requests are small, reach
 //                     where they are not.
 // tests/fuzz/make_seeds.py writes seeds in this format.
 //
-// The stream is read by a ConnectionModel (connection_model.hpp: connection.cpp's buffer handling,
-// with the parser's invariants checked at every step) in three ways: arriving in the fuzzed
-// pieces, arriving at once, and (up to 2 KiB) arriving one byte at a time, the cut that puts every
-// parser state at the end of a read. How TCP cuts a stream must not change what is served: every
+// The stream is read by a ConnectionModel (connection_model.hpp: the real RequestInput, parser
+// and exchange driven as Http1Session drives them, with their invariants checked at every step) in
+// three ways: arriving in the fuzzed pieces, arriving at once, and (up to 2 KiB) arriving one byte
+// at a time, the cut that puts every parser state at the end of a read. How TCP cuts a stream must
+// not change what is served (a streamed body counts as its pieces put together): every
 // reading must serve the same requests (method, target, version, fields, body) and all refuse or
 // none. Only a refusal for a size limit (414, 431, 413) may come earlier in one reading than in
 // another (a bound on what is buffered depends on how much arrived at once), and an error in a
@@ -57,6 +59,7 @@ ModelLimits limits_of(std::uint8_t profile) {
   limits.buffer_bytes = (profile & 4) != 0 ? 1024 : 4096;
   static constexpr std::uint64_t kRouteLimits[] = {0, 1, 100, 1 << 20};
   limits.route_max_body_bytes = kRouteLimits[(profile >> 3) & 3];
+  limits.route_streams_body = (profile & 0x20) != 0;
   return limits;
 }
 

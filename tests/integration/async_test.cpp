@@ -16,22 +16,49 @@
 namespace surge::test {
 namespace {
 
-// Threads that resume Deferreds later, joined when the test ends.
+// Threads that resume Deferreds later, joined when the test ends (or when it waits for them).
 class Resumer {
  public:
-  ~Resumer() {
-    for (auto& t : threads_) t.join();
-  }
+  ~Resumer() { join(); }
   void later(Deferred deferred, std::chrono::milliseconds delay, std::string body) {
     auto shared = std::make_shared<Deferred>(std::move(deferred));
+    std::lock_guard lock(mutex_);
     threads_.emplace_back([shared, delay, body] {
       std::this_thread::sleep_for(delay);
       shared->resume([body](Context& ctx) { ctx.text(200, body); });
     });
   }
+  /// Waits until every resume so far has been made.
+  void join() {
+    std::lock_guard lock(mutex_);
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
 
  private:
+  std::mutex mutex_;
   std::vector<std::thread> threads_;
+};
+
+// Counts events another thread reports, and lets the test wait for a number of them.
+class Counter {
+ public:
+  void add() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+    changed_.notify_all();
+  }
+  /// Whether count reached n within 5 s.
+  bool wait_for(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] { return count_ >= n; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int count_ = 0;
 };
 
 // A gate offloaded work waits on, so a test can fill the offload queue.
@@ -63,7 +90,10 @@ class Async : public ::testing::Test {
  protected:
   Router router() {
     Router r;
-    r.get("/defer", [this](Context& ctx) { resumer_.later(ctx.defer(), 50ms, "deferred"); });
+    r.get("/defer", [this](Context& ctx) {
+      resumer_.later(ctx.defer(), 50ms, "deferred");
+      handled_.add();
+    });
     r.get("/late", [this](Context& ctx) { resumer_.later(ctx.defer(), 1500ms, "too late"); },
           RouteOptions{.timeout = 100ms});
     r.get("/drop", [](Context& ctx) { Deferred dropped = ctx.defer(); });
@@ -74,7 +104,13 @@ class Async : public ::testing::Test {
                   [](Context& c) { c.text(200, "offloaded"); });
     });
     r.get("/offload-gated", [this](Context& ctx) {
-      ctx.offload([this] { gate_.wait(); }, [](Context& c) { c.text(200, "gated"); });
+      if (ctx.offload([this] {
+            started_.add();
+            gate_.wait();
+          },
+                      [](Context& c) { c.text(200, "gated"); })) {
+        handled_.add();
+      }
     });
     r.get("/offload-throws", [](Context& ctx) {
       ctx.offload([] { throw std::runtime_error("boom"); }, [](Context& c) { c.text(200, "never"); });
@@ -90,6 +126,8 @@ class Async : public ::testing::Test {
   }
   Resumer resumer_;
   Gate gate_;
+  Counter handled_;  // requests whose handler ran (and deferred or offloaded)
+  Counter started_;  // offloaded jobs that began on the pool
 };
 
 TEST_F(Async, ADeferredAnswerArrivesFromAnotherThread) {
@@ -121,7 +159,7 @@ TEST_F(Async, PastItsDeadlineARequestGets504AndTheLateAnswerIsDropped) {
   auto next = client.read_response();
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body, "/path/after");
-  std::this_thread::sleep_for(1600ms);
+  resumer_.join();  // the late completion has been made
   ASSERT_TRUE(client.send(get("/path/again")));
   auto again = client.read_response();
   ASSERT_TRUE(again);
@@ -161,8 +199,8 @@ TEST_F(Async, AFullOffloadQueueAnswers503AtOnce) {
   for (int i = 0; i < 3; ++i) {
     waiting.push_back(std::make_unique<RawClient>(server.port()));
     ASSERT_TRUE(waiting.back()->send(get("/offload-gated")));
-    std::this_thread::sleep_for(50ms);  // let it reach the pool before the next one
   }
+  ASSERT_TRUE(handled_.wait_for(3));  // all three are in the pool, one running, two queued
   auto refused = fetch(server.port(), get("/offload-gated"));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
@@ -181,7 +219,7 @@ TEST_F(Async, ShutdownWaitsForADeferredAnswer) {
   TestServer server(c, router());
   RawClient client(server.port());
   ASSERT_TRUE(client.send(get("/defer")));
-  std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(handled_.wait_for(1));  // the request waits for its answer
   server.server().shutdown();
   auto r = client.read_response();
   ASSERT_TRUE(r);
@@ -194,13 +232,16 @@ TEST_F(Async, ADeferredThatOutlivesTheServerResumesIntoNothing) {
   std::shared_ptr<Deferred> kept;
   {
     Router r;
-    r.get("/keep", [&kept](Context& ctx) { kept = std::make_shared<Deferred>(ctx.defer()); });
+    r.get("/keep", [this, &kept](Context& ctx) {
+      kept = std::make_shared<Deferred>(ctx.defer());
+      handled_.add();
+    });
     ServerConfig c = config();
     c.shutdown.timeout = 50ms;
     TestServer server(c, r);
     RawClient client(server.port());
     ASSERT_TRUE(client.send(get("/keep")));
-    for (int i = 0; i < 200 && !kept; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(handled_.wait_for(1));  // also orders the write of `kept` before the reads below
     ASSERT_TRUE(kept);
     server.server().shutdown();
   }  // the server is gone; the Deferred is not
@@ -216,7 +257,7 @@ TEST_F(Async, TheShutdownTimeoutForceClosesADeferredRequest) {
   Gate::OpenOnExit open_on_exit{gate_};
   RawClient client(server.port());
   ASSERT_TRUE(client.send(get("/offload-gated")));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(started_.wait_for(1));  // the job runs on the pool: the request waits
   server.server().shutdown();
   server.server().wait();  // returns: the deferred connection was force-closed
   EXPECT_TRUE(client.wait_closed());

@@ -1,5 +1,7 @@
 #include "support/raw_client.hpp"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -117,6 +119,41 @@ std::optional<HttpResponse> RawClient::read_response(std::chrono::milliseconds t
   if (r.status == 100) return r;  // interim: no body
   auto length = r.header("Content-Length");
   if (head || r.status == 204 || r.status == 304) return r;
+  auto coding = r.header("Transfer-Encoding");
+  if (coding && *coding == "chunked") {
+    // Strict: every chunk complete, then the last chunk and an empty trailer section. A body cut
+    // short is no response (a client must never take it for a complete one).
+    for (;;) {
+      std::size_t line_end;
+      while ((line_end = pending_.find("\r\n")) == std::string::npos) {
+        if (!fill(deadline)) return std::nullopt;
+      }
+      const std::string size_line = pending_.substr(0, line_end);
+      if (size_line.empty() || size_line.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        ADD_FAILURE() << "bad chunk-size line: \"" << size_line.substr(0, 64) << "\" after "
+                      << r.body.size() << " body bytes in " << r.chunk_count << " chunks";
+        return std::nullopt;
+      }
+      const std::size_t size = std::stoul(size_line, nullptr, 16);
+      pending_.erase(0, line_end + 2);
+      if (size == 0) {
+        while (pending_.size() < 2) {
+          if (!fill(deadline)) return std::nullopt;
+        }
+        if (pending_.compare(0, 2, "\r\n") != 0) return std::nullopt;  // trailers: not expected here
+        pending_.erase(0, 2);
+        r.chunks = true;
+        return r;
+      }
+      while (pending_.size() < size + 2) {
+        if (!fill(deadline)) return std::nullopt;
+      }
+      if (pending_.compare(size, 2, "\r\n") != 0) return std::nullopt;
+      r.body.append(pending_, 0, size);
+      ++r.chunk_count;
+      pending_.erase(0, size + 2);
+    }
+  }
   if (length) {
     std::size_t n = std::stoul(*length);
     while (pending_.size() < n) {

@@ -18,6 +18,8 @@ struct HttpResponse {
   std::string reason;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  bool chunks = false;          // the body came with chunked transfer coding, complete
+  std::size_t chunk_count = 0;  // how many chunks it came in
 
   /// First header with this name (case-insensitive).
   std::optional<std::string> header(std::string_view name) const;

@@ -418,11 +418,37 @@ TEST(RequestParser, CountsTrailerFieldsAgainstTheHeaderCount) {
   EXPECT_EQ(error_of(wire, limits), RequestError::kTooManyHeaders);
 }
 
+// The Content-Length is judged when the body begins, against the limit in force then: the
+// route's (limit_body() after the header), which may be above the server's. The session refuses
+// an announced length over it right after routing, before any body byte (tests/integration
+// Limits.*).
 TEST(RequestParser, AnswersALargeContentLengthWith413BeforeAnyBodyByte) {
   ParserLimits limits;
   limits.max_body_bytes = 1024;
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000000\r\n\r\n", limits),
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000000\r\n\r\nx", limits),
             RequestError::kBodyTooLarge);
+}
+
+TEST(RequestParser, JudgesAContentLengthAgainstTheRoutesLimitSetAfterTheHeader) {
+  ParserLimits limits;
+  limits.max_body_bytes = 4;
+  std::vector<HeaderEntry> table(limits.max_header_count);
+  for (std::uint64_t route_limit : {std::uint64_t{8}, std::uint64_t{7}}) {
+    RequestParser parser(limits, table.data());
+    std::string buffer = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 8\r\n\r\n12345678";
+    boost::system::error_code ec;
+    std::size_t used = parser.parse(buffer.data(), 0, buffer.size(), ec);
+    ASSERT_FALSE(ec);
+    ASSERT_TRUE(parser.header_done());  // the server's limit alone did not refuse it here
+    parser.limit_body(route_limit);
+    parser.parse(buffer.data(), used, buffer.size(), ec);
+    if (route_limit == 8) {
+      EXPECT_FALSE(ec);
+      EXPECT_TRUE(parser.done());
+    } else {
+      EXPECT_EQ(ec, boost::beast::http::error::body_limit);
+    }
+  }
 }
 
 TEST(RequestParser, AnswersALargeChunkedBodyWith413) {

@@ -22,6 +22,7 @@
 #include "metrics/process_metrics.hpp"
 #include "metrics/prometheus_collector.hpp"
 #include "metrics/request_metrics.hpp"
+#include "server/server_hooks.hpp"
 
 namespace surge::detail {
 namespace {
@@ -135,7 +136,7 @@ struct Scrape {
     server = std::make_unique<Server>(config, make_router());
     server->start();
     daemon.loaded();
-    all.add_source([this](MetricSink& sink) { server->collect_metrics(sink); });
+    all.add_source([this](MetricSink& sink) { ServerHooks::collect_metrics(*server, sink); });
     all.add_source([this](MetricSink& sink) { process.collect(sink); });
     all.add_source([this](MetricSink& sink) { daemon.collect(sink); });
     all.add_source([this](MetricSink& sink) { requests->collect(sink); });

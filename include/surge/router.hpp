@@ -14,7 +14,7 @@
 
 namespace surge {
 namespace detail {
-class Application;
+class RouterApp;
 struct RouteTable;
 }  // namespace detail
 
@@ -76,7 +76,7 @@ class RouteGroup {
 };
 
 /// The root group. Build it on one thread before the server starts; the server freezes it into a
-/// radix tree shared read-only by every worker.
+/// radix tree shared read-only by every worker (later changes to the router do not apply).
 ///
 /// Per request: the global middleware run first (also for requests no route matches, so CORS,
 /// request ids and the like apply to 404s too), then the group and route middleware, then the
@@ -87,14 +87,11 @@ class Router final : public RouteGroup {
  public:
   explicit Router(RouterOptions options = {});
 
-  /// Freezes the routes (the server calls this). Throws std::invalid_argument if a route is
-  /// invalid. The router can be frozen several times (each gives an independent application).
-  std::shared_ptr<const detail::Application> freeze() const;
-
   /// The registered (method, pattern) pairs, in registration order.
   std::vector<std::pair<Method, std::string>> routes() const;
 
  private:
+  friend class detail::RouterApp;  // the frozen router (src/router/router_app.hpp)
   RouterOptions options_;
 };
 

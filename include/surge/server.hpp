@@ -17,10 +17,8 @@ class logger;
 
 namespace surge {
 namespace detail {
-class Application;
-class MetricSink;
-class RequestObserver;
 class WorkerPool;
+struct ServerHooks;
 }  // namespace detail
 
 /// Owns the workers. Typical use: construct, start(), then wait() (or shutdown() from a signal
@@ -32,11 +30,6 @@ class Server final {
   Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log = nullptr);
   /// One handler answers every request.
   Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log = nullptr);
-  /// A prepared application (the router builds one) and observers of every answered request
-  /// (metrics, access log). For surge's own daemon; embedders use the overloads above.
-  Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
-         std::shared_ptr<spdlog::logger> log = nullptr,
-         std::vector<std::shared_ptr<detail::RequestObserver>> observers = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -61,16 +54,6 @@ class Server final {
   /// The port of the first listen address. After start().
   std::uint16_t port() const;
   const ServerConfig& config() const;
-  /// The engine's metrics and the application's (middleware) ones, for an exporter. Any thread;
-  /// never blocks a worker.
-  void collect_metrics(detail::MetricSink& sink) const;
-  /// Reload (the daemon's SIGHUP): listens on the addresses of `listen` not yet listened on
-  /// before it stops listening on those no longer listed (throws std::system_error, changing
-  /// nothing, if one cannot be bound); then new requests use app and observers while requests
-  /// in progress finish with the ones they started with. No connection is closed.
-  void reload(std::shared_ptr<const detail::Application> app,
-              std::vector<std::shared_ptr<detail::RequestObserver>> observers,
-              const std::vector<std::string>& listen);
   /// Worker threads.
   std::size_t workers() const;
   /// Whether every worker's event loop turned within max_age (for a watchdog). Finished workers
@@ -78,6 +61,11 @@ class Server final {
   bool workers_alive(std::chrono::milliseconds max_age) const;
 
  private:
+  // surged's own way in (src/server/server_hooks.hpp): a server on a prepared application with
+  // request observers, its metrics for the exporter, reload.
+  friend struct detail::ServerHooks;
+  explicit Server(std::unique_ptr<detail::WorkerPool> pool);
+
   std::unique_ptr<detail::WorkerPool> pool_;
 };
 

@@ -12,6 +12,7 @@
 #include "config/protection_reader.hpp"
 #include "config/route_reader.hpp"
 #include "config/server_reader.hpp"
+#include "config/upstream_reader.hpp"
 
 namespace surge::detail {
 
@@ -29,6 +30,7 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file, c
     root.object("access_log", [&](ObjectReader& r) { read_access_log(r, config.access_log); });
     root.object("middleware", [&](ObjectReader& r) { read_middleware(r, config.middleware); });
     read_protection(root, config);
+    read_upstreams(root, config);
     // Last, whatever the order of the file's keys: a handler kind may look names up in every
     // section above (a proxy route names one of the "upstreams").
     read_routes(root, config, kinds);

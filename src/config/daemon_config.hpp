@@ -11,6 +11,7 @@
 #include "config/handler_kind.hpp"
 #include "metrics/access_log_config.hpp"
 #include "metrics/metrics_config.hpp"
+#include "upstream/upstream_config.hpp"
 #include <surge/config.hpp>
 #include <surge/method.hpp>
 #include <surge/traffic_protection.hpp>
@@ -91,6 +92,8 @@ struct DaemonConfig {
   LoadShedConfig load_shedding_config;
   MetricsConfig metrics;
   AccessLogConfig access_log;
+  // "upstreams": named, proxy routes forward to them (README "Proxy"), in name order.
+  std::vector<UpstreamConfig> upstreams;
 
   bool operator==(const DaemonConfig&) const = default;
 };

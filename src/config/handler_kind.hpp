@@ -6,6 +6,7 @@
 // behind a shared immutable HandlerSpec, compared by value.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ namespace surge::detail {
 
 class ObjectReader;
 struct DaemonConfig;
+struct ClusterHandle;
+
+/// The upstreams of one built router by name, resolved once and shared by its proxy routes.
+using UpstreamHandles = std::map<std::string, std::shared_ptr<const ClusterHandle>, std::less<>>;
 
 /// What a kind's reader is told about the route besides its handler object.
 struct HandlerReadContext {
@@ -33,6 +38,7 @@ struct HandlerBuildContext {
   std::string_view pattern;
   const std::vector<std::string>& params;
   const DaemonConfig& config;  // the whole configuration the route belongs to
+  const UpstreamHandles* upstreams = nullptr;  // "upstreams", built once per router
 };
 
 /// One handler as configured: a kind's config, immutable once read. make() may be called once per
@@ -45,6 +51,8 @@ class HandlerSpec {
   virtual Handler make(const HandlerBuildContext& route) const = 0;
   /// Same kind and equal config.
   virtual bool equals(const HandlerSpec& other) const = 0;
+  /// The handler takes the request body as it arrives (RouteOptions::stream_body).
+  virtual bool streams_body() const { return false; }
 };
 
 /// A route's handler: a HandlerSpec shared by the copies of a configuration, compared by value.
@@ -59,6 +67,7 @@ class HandlerConfig final {
   std::string_view type() const { return spec_ ? spec_->type() : std::string_view(); }
   /// The handler; precondition: !empty().
   Handler make(const HandlerBuildContext& route) const { return spec_->make(route); }
+  bool streams_body() const { return spec_ != nullptr && spec_->streams_body(); }
   /// The spec as its concrete type, or null when it is of another kind (tests look inside).
   template <class Spec>
   const Spec* as() const {
@@ -80,8 +89,9 @@ class ConfiguredHandler final : public HandlerSpec {
  public:
   using Make = Handler (*)(const Config&, const HandlerBuildContext&);
 
-  ConfiguredHandler(std::string_view type, Config config, Make factory)
-      : type_(type), config_(std::move(config)), make_(factory) {}
+  ConfiguredHandler(std::string_view type, Config config, Make factory, bool streams_body = false)
+      : type_(type), config_(std::move(config)), make_(factory), streams_body_(streams_body) {}
+  bool streams_body() const override { return streams_body_; }
 
   std::string_view type() const override { return type_; }
   Handler make(const HandlerBuildContext& route) const override { return make_(config_, route); }
@@ -95,6 +105,7 @@ class ConfiguredHandler final : public HandlerSpec {
   std::string_view type_;  // a string literal
   Config config_;
   Make make_;
+  bool streams_body_;
 };
 
 /// One entry of the table of kinds.
@@ -110,9 +121,10 @@ using HandlerKinds = std::vector<HandlerKind>;
 /// `make`: what a kind's file returns for the table.
 template <class Config>
 HandlerKind handler_kind(std::string_view type, Config (*read)(ObjectReader&, const HandlerReadContext&),
-                         typename ConfiguredHandler<Config>::Make make) {
-  return {type, [type, read, make](ObjectReader& handler, const HandlerReadContext& route) {
-            return HandlerConfig(std::make_shared<const ConfiguredHandler<Config>>(type, read(handler, route), make));
+                         typename ConfiguredHandler<Config>::Make make, bool streams_body = false) {
+  return {type, [type, read, make, streams_body](ObjectReader& handler, const HandlerReadContext& route) {
+            return HandlerConfig(
+                std::make_shared<const ConfiguredHandler<Config>>(type, read(handler, route), make, streams_body));
           }};
 }
 

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "config/listen_address.hpp"
+#include "net/listen_address.hpp"
 
 namespace surge::detail {
 

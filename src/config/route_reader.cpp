@@ -9,12 +9,16 @@ constexpr IntRange kRouteBodyBytes{0, kOneGiB};
 constexpr IntRange kRouteTimeoutMs{0, kOneDayMs};
 constexpr IntRange kRouteInFlight{0, kMaxInFlight};
 
-// "method": a method or a list of them.
+// "method": a method, a list of them, or "*" for every one.
 void read_methods(ObjectReader& r, std::vector<Method>& out) {
   const std::optional<JsonValue> value = r.value("method");
   if (!value) return;
-  const std::string expected = "expected GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or TRACE (or a list)";
+  const std::string expected = "expected GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or TRACE (or a list, or \"*\")";
   out.clear();
+  if (value->is_string() && value->string() == "*") {
+    for (std::size_t i = 0; i < kMethodCount; ++i) out.push_back(static_cast<Method>(i));
+    return;
+  }
   for (const JsonValue& name : value->is_array() ? value->elements() : std::vector<JsonValue>{*value}) {
     Method m;
     if (!name.is_string() || !parse_method(name.string(), m)) r.fail("method", expected);

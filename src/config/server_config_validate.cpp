@@ -3,7 +3,7 @@
 #include <surge/config.hpp>
 
 #include "config/field_rules.hpp"
-#include "config/listen_address.hpp"
+#include "net/listen_address.hpp"
 
 namespace surge {
 

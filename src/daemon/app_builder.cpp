@@ -7,12 +7,31 @@
 #include <surge/error.hpp>
 #include <surge/traffic_protection.hpp>
 
+#include "upstream/cluster.hpp"
+#include "upstream/resolver.hpp"
+
 namespace surge::detail {
 namespace {
 
-Handler make_handler(const RouteConfig& route, const DaemonConfig& config) {
+Handler make_handler(const RouteConfig& route, const DaemonConfig& config, const UpstreamHandles& upstreams) {
   const std::vector<std::string> params = pattern_parameters(route.path);
-  return route.handler.make(HandlerBuildContext{route.path, params, config});
+  return route.handler.make(HandlerBuildContext{route.path, params, config, &upstreams});
+}
+
+// Each upstream once per router (its names resolved here, on the main thread): the proxy routes
+// naming it share it, and with it each worker's pool of connections to its hosts.
+UpstreamHandles build_upstreams(const DaemonConfig& config, const std::string& file, Resolver* resolver) {
+  UpstreamHandles built;
+  for (const UpstreamConfig& upstream : config.upstreams) {
+    try {
+      auto cluster = std::make_shared<Cluster>(upstream);
+      if (resolver != nullptr) resolver->add(cluster);
+      built[upstream.name] = std::make_shared<const ClusterHandle>(ClusterHandle{std::move(cluster)});
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(file, "/upstreams/" + upstream.name, e.what());
+    }
+  }
+  return built;
 }
 
 void add_builtins(Router& router, const BuiltinsConfig& builtins,
@@ -138,7 +157,7 @@ MiddlewareList route_middleware(const RouteConfig& route, const Protections& pro
 
 Router build_router(const DaemonConfig& config, const std::string& file,
                     std::shared_ptr<const Readiness> readiness,
-                    std::shared_ptr<spdlog::logger> log) {
+                    std::shared_ptr<spdlog::logger> log, Resolver* resolver) {
   Router router;
   const Protections protections(config, file, log);
   add_middleware(router, config, protections, std::move(log));
@@ -147,16 +166,18 @@ Router build_router(const DaemonConfig& config, const std::string& file,
   } catch (const std::invalid_argument& e) {
     throw ConfigError(file, "/builtins", e.what());
   }
+  const UpstreamHandles upstreams = build_upstreams(config, file, resolver);
   for (const RouteConfig& route : config.routes) {
     // One set for all the route's methods: they share its in-flight bound.
     const MiddlewareList middleware = route_middleware(route, protections);
     try {
-      Handler handler = make_handler(route, config);
+      Handler handler = make_handler(route, config, upstreams);
       for (Method method : route.methods) {
         router.handle(method, route.path, handler,
                       RouteOptions{.max_body_bytes = route.max_body_bytes,
                                    .timeout = route.timeout,
-                                   .middleware = middleware});
+                                   .middleware = middleware,
+                                   .stream_body = route.handler.streams_body()});
       }
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, route.json_path, e.what());

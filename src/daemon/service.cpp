@@ -10,14 +10,16 @@
 #include <surge/error.hpp>
 
 #include "config/config_loader.hpp"
-#include "config/listen_address.hpp"
 #include "daemon/app_builder.hpp"
+#include "http/application.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/exporter.hpp"
 #include "metrics/process_metrics.hpp"
 #include "metrics/prometheus_collector.hpp"
 #include "metrics/request_metrics.hpp"
-#include "server/application.hpp"
+#include "net/listen_address.hpp"
+#include "router/router_app.hpp"
+#include "server/server_hooks.hpp"
 #include "server/worker_pool.hpp"
 
 namespace surge::detail {
@@ -116,7 +118,7 @@ Service::~Service() {
 
 Service::Generation Service::build(const DaemonConfig& config) {
   Generation g;
-  Router router = build_router(config, source_, readiness_, logger_.log);
+  Router router = build_router(config, source_, readiness_, logger_.log, &resolver_);
   if (config.metrics.enabled && config.metrics.serve_on_main_listener) {
     try {
       add_metrics_route(router, config.metrics.path, collector_);
@@ -124,7 +126,7 @@ Service::Generation Service::build(const DaemonConfig& config) {
       throw ConfigError(source_, "/metrics/path", e.what());
     }
   }
-  g.app = router.freeze();
+  g.app = freeze(router);
   if (config.metrics.enabled) {
     const std::vector<std::string> labels = g.app->route_labels();
     // Same routes: keep counting in the same series (no reset on a reload that changed, say, a
@@ -171,7 +173,7 @@ bool Service::start(DaemonConfig config) {
     return false;
   }
   daemon_metrics_->loaded();
-  server_ = std::make_unique<Server>(config_.server, current_.app, logger_.log, current_.observers());
+  server_ = ServerHooks::make(config_.server, current_.app, logger_.log, current_.observers());
   try {
     server_->start();
   } catch (const std::exception& e) {
@@ -180,7 +182,8 @@ bool Service::start(DaemonConfig config) {
   }
   if (config_.metrics.enabled) {
     auto process = std::make_shared<ProcessMetrics>();
-    collector_->add_source([this](MetricSink& sink) { server_->collect_metrics(sink); });
+    collector_->add_source(
+        [this](MetricSink& sink) { ServerHooks::collect_metrics(*server_, sink); });
     collector_->add_source([process](MetricSink& sink) { process->collect(sink); });
     collector_->add_source([m = daemon_metrics_](MetricSink& sink) { m->collect(sink); });
     add_metric_sources(current_, nullptr);
@@ -220,7 +223,7 @@ bool Service::reload() {
     applied.server.listen = next.server.listen;
     applied.metrics = config_.metrics;
     Generation g = build(applied);
-    server_->reload(g.app, g.observers(), applied.server.listen);
+    ServerHooks::reload(*server_, g.app, g.observers(), applied.server.listen);
     if (applied.metrics.enabled) add_metric_sources(g, &current_);
     logger_.log->set_level(spdlog::level::from_str(applied.log.level));
     current_ = std::move(g);

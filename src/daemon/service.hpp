@@ -12,6 +12,7 @@
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/readiness.hpp"
+#include "upstream/resolver.hpp"
 
 namespace surge::detail {
 
@@ -69,6 +70,7 @@ class Service final {
   Generation current_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Exporter> exporter_;
+  Resolver resolver_;  // the upstreams' names, re-resolved off the workers
 };
 
 /// The configuration the command line names (a file, config/surge.json, or the defaults) with

@@ -3,7 +3,6 @@
 
 #include <cstring>
 
-#include <boost/beast/http/field.hpp>
 #include <nlohmann/json.hpp>
 
 #include "http/exchange.hpp"
@@ -35,8 +34,8 @@ HeaderField Request::header_at(std::size_t index) const {
   return {ex_->view(entry.name), ex_->view(entry.value)};
 }
 std::optional<std::string_view> Request::header(std::string_view name) const {
-  // Well-known names compare as Beast field numbers; others by case-insensitive text.
-  auto field = static_cast<std::uint16_t>(boost::beast::http::string_to_field(name));
+  // Well-known names compare as field numbers; others by case-insensitive text.
+  const std::uint16_t field = detail::field_code(name);
   const std::size_t count = ex_->head().header_count;
   for (std::size_t i = 0; i < count; ++i) {
     const detail::HeaderEntry& entry = ex_->header(i);

@@ -1,7 +1,9 @@
 #pragma once
-// HTTP grammar predicates (RFC 9110), shared by the request parser, the response API and the
-// config loader, so the three agree on what a token and a field value are.
+// HTTP grammar (RFC 9110) and percent-encoding (RFC 3986), shared by the request parser, the
+// response API, the config loader and the router, so they agree on what a token, a field value,
+// a hex digit and an escape are. The one place that decodes hex and percent-escapes.
 
+#include <cstddef>
 #include <string_view>
 
 namespace surge::detail {
@@ -48,5 +50,42 @@ constexpr bool is_engine_field(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
          iequals(name, "connection") || iequals(name, "date") || iequals(name, "server");
 }
+
+/// The value of hex digit c (HEXDIG, either case), or -1.
+constexpr int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// unreserved (RFC 3986 2.3): ALPHA / DIGIT / "-" / "." / "_" / "~".
+constexpr bool is_unreserved(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+/// The byte the escape "%HH" at s[i] stands for (s[i] is '%'), or -1 when the escape is
+/// malformed or cut short.
+constexpr int escaped_at(std::string_view s, std::size_t i) {
+  if (i + 2 >= s.size()) return -1;
+  const int hi = hex_value(s[i + 1]);
+  const int lo = hex_value(s[i + 2]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/// Decodes every %HH escape of raw into out (room for raw.size() bytes). Returns the decoded size,
+/// or -1 for a malformed escape.
+long percent_decode(std::string_view raw, char* out);
+
+/// Whether raw has an escape of an unreserved character: such a path is equivalent to its
+/// decoded form (RFC 3986 6.2.2.2) and must route like it.
+bool has_encoded_unreserved(std::string_view raw);
+
+/// Decodes only the escapes of unreserved characters into out (room for raw.size() bytes);
+/// every other escape stays as it is, in particular %2F, so an encoded slash never becomes a
+/// path separator. Returns the size written. raw's escapes must be well-formed (the parser
+/// checked them).
+std::size_t decode_unreserved(std::string_view raw, char* out);
 
 }  // namespace surge::detail

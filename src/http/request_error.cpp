@@ -3,8 +3,6 @@
 #include <array>
 #include <string>
 
-#include <boost/beast/http/error.hpp>
-
 namespace surge::detail {
 namespace {
 
@@ -61,27 +59,6 @@ const RequestErrorInfo& info(RequestError e) { return kTable[static_cast<std::si
 const boost::system::error_category& request_error_category() {
   static const Category category;
   return category;
-}
-
-RequestError classify(const boost::system::error_code& ec) {
-  if (!ec) return RequestError::kNone;
-  if (ec.category() == request_error_category()) return static_cast<RequestError>(ec.value());
-  namespace http = boost::beast::http;
-  if (ec == http::error::header_limit) return RequestError::kHeaderTooLarge;
-  if (ec == http::error::body_limit) return RequestError::kBodyTooLarge;
-  if (ec == http::error::bad_method) return RequestError::kBadMethod;
-  if (ec == http::error::bad_target) return RequestError::kBadTarget;
-  if (ec == http::error::bad_version) return RequestError::kBadVersion;
-  if (ec == http::error::bad_field) return RequestError::kBadHeaderName;
-  if (ec == http::error::bad_value) return RequestError::kBadHeaderValue;
-  if (ec == http::error::bad_line_ending) return RequestError::kBadLineEnding;
-  if (ec == http::error::bad_content_length) return RequestError::kBadContentLength;
-  if (ec == http::error::multiple_content_length) return RequestError::kDuplicateContentLength;
-  if (ec == http::error::bad_transfer_encoding) return RequestError::kChunkedNotFinal;
-  if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension)
-    return RequestError::kBadChunk;
-  if (ec == http::error::partial_message) return RequestError::kPartialMessage;
-  return RequestError::kBadRequestLine;
 }
 
 }  // namespace surge::detail

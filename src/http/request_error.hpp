@@ -63,9 +63,6 @@ inline boost::system::error_code make_error_code(RequestError e) {
   return {static_cast<int>(e), request_error_category()};
 }
 
-/// Maps any error the parser returns (Beast's or ours) to a RequestError.
-RequestError classify(const boost::system::error_code& ec);
-
 }  // namespace surge::detail
 
 namespace boost::system {

@@ -7,6 +7,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 
 namespace surge::detail {
 namespace http = boost::beast::http;
@@ -15,9 +16,6 @@ using boost::system::error_code;
 namespace {
 
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex_digit(char c) {
-  return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
 // "0\r\n\r\n": the fewest bytes that can end a chunked body.
@@ -37,8 +35,7 @@ std::string_view trim_ows(std::string_view s) {
 
 // unreserved / sub-delims of RFC 3986, the characters of a reg-name besides pct-encoded.
 bool is_reg_name_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_ascii_digit(c)) return true;
-  return c != '\0' && std::strchr("-._~!$&'()*+,;=", c) != nullptr;
+  return is_unreserved(c) || (c != '\0' && std::strchr("!$&'()*+,;=", c) != nullptr);
 }
 
 }  // namespace
@@ -49,13 +46,13 @@ bool is_valid_host(std::string_view h) {
     auto close = h.find(']');
     if (close == std::string_view::npos || close == 1) return false;
     for (std::size_t k = 1; k < close; ++k) {
-      if (!is_hex_digit(h[k]) && h[k] != ':' && h[k] != '.') return false;
+      if (hex_value(h[k]) < 0 && h[k] != ':' && h[k] != '.') return false;
     }
     i = close + 1;
   } else {
     while (i < h.size() && h[i] != ':') {
       if (h[i] == '%') {
-        if (i + 2 >= h.size() || !is_hex_digit(h[i + 1]) || !is_hex_digit(h[i + 2])) return false;
+        if (escaped_at(h, i) < 0) return false;
         i += 3;
         continue;
       }
@@ -193,9 +190,7 @@ RequestError RequestParser::check_target(std::string_view target) {
     char c = path[i];
     if (c == '#') return RequestError::kBadTarget;
     if (c == '%') {
-      if (i + 2 >= path.size() || !is_hex_digit(path[i + 1]) || !is_hex_digit(path[i + 2])) {
-        return RequestError::kBadTarget;
-      }
+      if (escaped_at(path, i) < 0) return RequestError::kBadTarget;
       i += 2;
     }
   }
@@ -373,5 +368,29 @@ std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, boost::beast
 }
 
 void RequestParser::on_finish_impl(error_code&) {}
+
+RequestError classify(const error_code& ec) {
+  if (!ec) return RequestError::kNone;
+  if (ec.category() == request_error_category()) return static_cast<RequestError>(ec.value());
+  if (ec == http::error::header_limit) return RequestError::kHeaderTooLarge;
+  if (ec == http::error::body_limit) return RequestError::kBodyTooLarge;
+  if (ec == http::error::bad_method) return RequestError::kBadMethod;
+  if (ec == http::error::bad_target) return RequestError::kBadTarget;
+  if (ec == http::error::bad_version) return RequestError::kBadVersion;
+  if (ec == http::error::bad_field) return RequestError::kBadHeaderName;
+  if (ec == http::error::bad_value) return RequestError::kBadHeaderValue;
+  if (ec == http::error::bad_line_ending) return RequestError::kBadLineEnding;
+  if (ec == http::error::bad_content_length) return RequestError::kBadContentLength;
+  if (ec == http::error::multiple_content_length) return RequestError::kDuplicateContentLength;
+  if (ec == http::error::bad_transfer_encoding) return RequestError::kChunkedNotFinal;
+  if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension)
+    return RequestError::kBadChunk;
+  if (ec == http::error::partial_message) return RequestError::kPartialMessage;
+  return RequestError::kBadRequestLine;
+}
+
+std::uint16_t field_code(std::string_view name) {
+  return static_cast<std::uint16_t>(http::string_to_field(name));
+}
 
 }  // namespace surge::detail

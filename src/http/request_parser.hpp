@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include <surge/method.hpp>
 
@@ -139,5 +140,17 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 /// True for a syntactically valid Host field value: uri-host [ ":" port ] (RFC 9110 7.2). Empty is
 /// valid (a target without authority).
 bool is_valid_host(std::string_view host);
+
+/// Whether ec, from parse(), only says that more input is needed.
+inline bool needs_more(const boost::system::error_code& ec) {
+  return ec == boost::beast::http::error::need_more;
+}
+
+/// Maps any error parse() reports (Beast's or ours) to a RequestError.
+RequestError classify(const boost::system::error_code& ec);
+
+/// The HeaderEntry::field of a header name: nonzero for the names Beast knows (any case), so a
+/// lookup compares integers; 0 for the others.
+std::uint16_t field_code(std::string_view name);
 
 }  // namespace surge::detail

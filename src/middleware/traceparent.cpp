@@ -2,20 +2,19 @@
 
 #include <cstring>
 
+#include "http/grammar.hpp"
+
 namespace surge::detail {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;  // uppercase is invalid too: the spec's HEXDIGLC
-}
+// The spec's HEXDIGLC: uppercase is invalid.
+int lower_hex_value(char c) { return c >= 'A' && c <= 'F' ? -1 : hex_value(c); }
 
 // Lowercase hex and, for ids, not all zeros.
 bool valid_id(std::string_view digits) {
   bool nonzero = false;
   for (char c : digits) {
-    if (hex_value(c) < 0) return false;
+    if (lower_hex_value(c) < 0) return false;
     nonzero |= c != '0';
   }
   return nonzero;
@@ -28,7 +27,7 @@ std::optional<TraceParent> parse_traceparent(std::string_view value) {
   constexpr std::size_t kTraceAt = 3, kParentAt = kTraceAt + kTraceIdDigits + 1,
                         kFlagsAt = kParentAt + kSpanIdDigits + 1;
   if (value.size() < kTraceparentSize) return std::nullopt;
-  const int v_hi = hex_value(value[0]), v_lo = hex_value(value[1]);
+  const int v_hi = lower_hex_value(value[0]), v_lo = lower_hex_value(value[1]);
   if (v_hi < 0 || v_lo < 0 || (v_hi == 15 && v_lo == 15)) return std::nullopt;
   const bool version_00 = v_hi == 0 && v_lo == 0;
   if (version_00 ? value.size() != kTraceparentSize
@@ -40,7 +39,7 @@ std::optional<TraceParent> parse_traceparent(std::string_view value) {
   }
   TraceParent parsed{value.substr(kTraceAt, kTraceIdDigits),
                      value.substr(kParentAt, kSpanIdDigits)};
-  const int f_hi = hex_value(value[kFlagsAt]), f_lo = hex_value(value[kFlagsAt + 1]);
+  const int f_hi = lower_hex_value(value[kFlagsAt]), f_lo = lower_hex_value(value[kFlagsAt + 1]);
   if (!valid_id(parsed.trace_id) || !valid_id(parsed.parent_id) || f_hi < 0 || f_lo < 0) {
     return std::nullopt;
   }

@@ -85,8 +85,8 @@ void RouteGroup::options(std::string_view p, Handler h, RouteOptions o) { handle
 Router::Router(RouterOptions options)
     : RouteGroup(std::make_shared<detail::RouteTable>(), "", {}), options_(options) {}
 
-std::shared_ptr<const detail::Application> Router::freeze() const {
-  return std::make_shared<detail::RouterApp>(*table_, options_);
+std::shared_ptr<const detail::Application> detail::freeze(const Router& router) {
+  return std::make_shared<RouterApp>(router);
 }
 
 std::vector<std::pair<Method, std::string>> Router::routes() const {

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "http/exchange.hpp"
-#include "router/percent.hpp"
+#include "http/grammar.hpp"
 
 namespace surge::detail {
 namespace {

@@ -3,16 +3,17 @@
 
 #include <array>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <surge/router.hpp>
 
+#include "http/application.hpp"
 #include "middleware/chain.hpp"
 #include "router/radix_tree.hpp"
 #include "router/route_match.hpp"
 #include "router/route_table.hpp"
-#include "server/application.hpp"
 
 namespace surge::detail {
 
@@ -34,6 +35,7 @@ struct RouteEntry {
 class RouterApp final : public Application {
  public:
   RouterApp(const RouteTable& table, RouterOptions options);
+  explicit RouterApp(const Router& router) : RouterApp(*router.table_, router.options_) {}
 
   RequestError on_header(Exchange& exchange) const override;
   void handle(Exchange& exchange) const override;
@@ -62,5 +64,10 @@ class RouterApp final : public Application {
   std::string allow_all_;  // every method registered anywhere, for OPTIONS *
   MiddlewareList owned_;   // keeps every middleware alive (chains hold raw pointers)
 };
+
+/// Freezes router's routes and middleware into the application every worker calls (Server does
+/// this; surged does it for each configuration it loads). Throws std::invalid_argument if a route
+/// is invalid. A router can be frozen several times, each giving an independent application.
+std::shared_ptr<const Application> freeze(const Router& router);
 
 }  // namespace surge::detail

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <exception>
 
-#include <boost/beast/http/error.hpp>
 #include <spdlog/logger.h>
 
 #include <surge/status.hpp>
@@ -133,7 +132,7 @@ Http1Session::Step Http1Session::process() {
     RequestParser& parser = exchange_->parser();
     error_code ec;
     input_.parse(parser, ec);
-    if (ec && ec != boost::beast::http::error::need_more) return reject(classify(ec));
+    if (ec && !needs_more(ec)) return reject(classify(ec));
     if (phase_ == Phase::kHead && parser.header_done()) {
       phase_ = Phase::kServing;
       if (Step step = on_header_complete(); step != Step::kContinue) return step;
@@ -142,11 +141,11 @@ Http1Session::Step Http1Session::process() {
     if (feeding_body_) {
       // A task takes the body as it arrives: what was parsed goes to it, its end too.
       if (Step step = deliver_body(); step != Step::kContinue) return step;
-      if (!feeding_body_ || ec != boost::beast::http::error::need_more) continue;
+      if (!feeding_body_ || !needs_more(ec)) continue;
     } else if (parser.done()) {
       if (Step step = dispatch(); step != Step::kContinue) return step;
       continue;
-    } else if (ec != boost::beast::http::error::need_more) {
+    } else if (!needs_more(ec)) {
       continue;
     }
     if (!parser.started()) {

@@ -1,12 +1,8 @@
 #include <surge/server.hpp>
 
-#include <spdlog/logger.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-
+#include "http/application.hpp"
 #include "http/exchange.hpp"
-#include "server/application.hpp"
-#include "server/request_observer.hpp"
-#include "server/server_metrics.hpp"
+#include "router/router_app.hpp"
 #include "server/worker_pool.hpp"
 
 namespace surge {
@@ -25,27 +21,18 @@ class HandlerApplication final : public detail::Application {
   Handler handler_;
 };
 
-std::shared_ptr<spdlog::logger> default_logger(std::shared_ptr<spdlog::logger> log) {
-  if (log) return log;
-  return std::make_shared<spdlog::logger>("surge",
-                                          std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-}
-
 }  // namespace
 
 Server::Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log)
-    : Server(std::move(config), router.freeze(), std::move(log)) {}
+    : Server(std::make_unique<detail::WorkerPool>(std::move(config), detail::freeze(router),
+                                                  std::move(log))) {}
 
 Server::Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log)
-    : Server(std::move(config), std::make_shared<HandlerApplication>(std::move(handler)),
-             std::move(log)) {}
+    : Server(std::make_unique<detail::WorkerPool>(
+          std::move(config), std::make_shared<HandlerApplication>(std::move(handler)),
+          std::move(log))) {}
 
-Server::Server(ServerConfig config, std::shared_ptr<const detail::Application> app,
-               std::shared_ptr<spdlog::logger> log,
-               std::vector<std::shared_ptr<detail::RequestObserver>> observers)
-    : pool_(std::make_unique<detail::WorkerPool>(std::move(config), std::move(app),
-                                                 default_logger(std::move(log)),
-                                                 std::move(observers))) {}
+Server::Server(std::unique_ptr<detail::WorkerPool> pool) : pool_(std::move(pool)) {}
 
 Server::~Server() = default;
 
@@ -56,17 +43,6 @@ void Server::stop() { pool_->stop(); }
 bool Server::draining() const { return pool_->draining(); }
 const ServerConfig& Server::config() const { return pool_->config(); }
 std::size_t Server::workers() const { return pool_->size(); }
-void Server::collect_metrics(detail::MetricSink& sink) const {
-  detail::collect_server_metrics(*pool_, sink);
-  pool_->app()->collect_metrics(sink);
-}
-
-void Server::reload(std::shared_ptr<const detail::Application> app,
-                    std::vector<std::shared_ptr<detail::RequestObserver>> observers,
-                    const std::vector<std::string>& listen) {
-  pool_->update_listeners(listen);
-  pool_->swap_app(std::move(app), std::move(observers));
-}
 bool Server::workers_alive(std::chrono::milliseconds max_age) const {
   return pool_->all_alive(max_age);
 }

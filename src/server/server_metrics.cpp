@@ -24,6 +24,10 @@ void pool_metrics(MetricSink& sink, std::string_view pool, double capacity, doub
 void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   double open = 0, in_flight = 0, accepted = 0, refused = 0, accept_errors = 0;
   double deferred_timeouts = 0, deferred_abandoned = 0;
+  struct UpstreamTotals {
+    double requests = 0, reused = 0, connects = 0, connect_failures = 0, timeouts = 0, resets = 0;
+    double bad_responses = 0, retries = 0, discarded_idle = 0, active = 0, idle = 0;
+  } up;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
   std::array<double, static_cast<std::size_t>(RequestError::kCount)> rejected{};
   struct PoolTotals {
@@ -46,6 +50,18 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     deferred_abandoned += static_cast<double>(s.deferred_abandoned.value());
     for (std::size_t r = 0; r < closed.size(); ++r) closed[r] += static_cast<double>(s.closed[r].value());
     for (std::size_t e = 0; e < rejected.size(); ++e) rejected[e] += static_cast<double>(s.rejected[e].value());
+    const UpstreamStats& u = pool.worker(w).upstreams().stats();
+    up.requests += static_cast<double>(u.requests.value());
+    up.reused += static_cast<double>(u.reused.value());
+    up.connects += static_cast<double>(u.connects.value());
+    up.connect_failures += static_cast<double>(u.connect_failures.value());
+    up.timeouts += static_cast<double>(u.timeouts.value());
+    up.resets += static_cast<double>(u.resets.value());
+    up.bad_responses += static_cast<double>(u.bad_responses.value());
+    up.retries += static_cast<double>(u.retries.value());
+    up.discarded_idle += static_cast<double>(u.discarded_idle.value());
+    up.active += static_cast<double>(u.active.value());
+    up.idle += static_cast<double>(u.idle.value());
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
     connections.add(s.connections);
@@ -81,6 +97,24 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   sink.gauge("surge_offload_queue_depth", "Jobs waiting for an offload thread.", {},
              static_cast<double>(pool.offload_queue_depth()));
   sink.gauge("surge_workers", "Worker threads.", {}, static_cast<double>(pool.size()));
+  sink.counter("surge_upstream_requests_total", "Requests sent to upstreams by proxy routes.", {}, up.requests);
+  sink.counter("surge_upstream_requests_reused_total",
+               "Proxied requests sent on a pooled keep-alive connection (reuse ratio: this over surge_upstream_requests_total).",
+               {}, up.reused);
+  sink.counter("surge_upstream_connects_total", "Connections opened to upstream hosts.", {}, up.connects);
+  sink.counter("surge_upstream_retries_total",
+               "Requests sent again on a new connection after a reused one closed before answering (the keep-alive race).",
+               {}, up.retries);
+  for (auto [reason, value] : {std::pair{"connect_failure", up.connect_failures}, std::pair{"timeout", up.timeouts},
+                               std::pair{"reset", up.resets}, std::pair{"bad_response", up.bad_responses}}) {
+    sink.counter("surge_upstream_errors_total", "Proxied requests that failed at the upstream, by reason.",
+                 {{"reason", reason}}, value);
+  }
+  sink.counter("surge_upstream_idle_discarded_total",
+               "Idle pooled connections the upstream closed (or sent stray bytes on), discarded before reuse.", {},
+               up.discarded_idle);
+  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, up.active);
+  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, up.idle);
   pool_metrics(sink, "buffers", buffers.capacity, buffers.in_use, buffers.misses);
   pool_metrics(sink, "contexts", exchanges.capacity, exchanges.in_use, exchanges.misses);
   pool_metrics(sink, "connections", connections.capacity, connections.in_use, connections.misses);

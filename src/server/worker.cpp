@@ -203,6 +203,7 @@ void Worker::destroy(Http1Session* session) {
 void Worker::destroy_closed() {
   for (Http1Session* session : closed_in_round_) free_session(session);
   closed_in_round_.clear();
+  upstreams_.after_round();
 }
 
 void Worker::free_session(Http1Session* session) {
@@ -253,6 +254,7 @@ void Worker::on_tick() {
     next_buffer_trim_ = now + kBufferTrimPeriod;
   }
   expire_pending(now);
+  upstreams_.tick(now);
   publish_pool_stats();
   schedule_tick();
 }
@@ -288,6 +290,15 @@ void Worker::end_pending(std::uint32_t slot) {
   entry.owner = nullptr;
   ++entry.generation;  // any ticket for the old request is stale from now on
   free_pending_.push_back(slot);
+  // Deadlines of answers that came go from the top of the heap now rather than when they would
+  // have expired: answers that come about in order (a proxy's, at any rate) keep the heap as
+  // small as what is pending, instead of every request of the last timeout's span.
+  while (!pending_deadlines_.empty()) {
+    const PendingDeadline& top = pending_deadlines_.front();
+    if (pending_owner(top.slot, top.generation) != nullptr) break;
+    std::pop_heap(pending_deadlines_.begin(), pending_deadlines_.end(), std::greater<>());
+    pending_deadlines_.pop_back();
+  }
 }
 
 ExchangeOwner* Worker::pending_owner(std::uint32_t slot, std::uint32_t generation) const {
@@ -356,6 +367,7 @@ bool Worker::reclaim_idle_connection() {
 }
 
 void Worker::close_idle_connections() {
+  upstreams_.close_idle();
   // Sessions waiting for their first request byte count as idle too; those in the middle of a
   // request finish it and close after the response.
   for (Http1Session* session = sessions_.front(); session != nullptr;) {

@@ -16,6 +16,7 @@
 
 #include <surge/config.hpp>
 
+#include "http/application.hpp"
 #include "http/date_cache.hpp"
 #include "http/exchange.hpp"
 #include "http/request_error.hpp"
@@ -23,7 +24,6 @@
 #include "memory/recycling_pool.hpp"
 #include "memory/slab_pool.hpp"
 #include "metrics/counter.hpp"
-#include "server/application.hpp"
 #include "server/close_reason.hpp"
 #include "memory/intrusive_list.hpp"
 #include "net/deadline_list.hpp"
@@ -31,6 +31,7 @@
 #include "net/loop_clock.hpp"
 #include "server/http1_session.hpp"
 #include "server/request_observer.hpp"
+#include "upstream/upstream_pools.hpp"
 
 namespace spdlog {
 class logger;
@@ -157,6 +158,8 @@ class Worker final {
   /// A session closed (its memory may still be in use until destroy()).
   void on_closed(Http1Session& session, CloseReason reason);
   std::size_t open_connections() const { return open_; }
+  /// This worker's keep-alive pools to the upstreams of proxy routes.
+  UpstreamPools& upstreams() { return upstreams_; }
   /// At the connection limit: closes the longest-idle connection that has no request in
   /// progress, to admit a new one. False when every connection is busy.
   bool reclaim_idle_connection();
@@ -220,6 +223,7 @@ class Worker final {
   SlabPool buffers_;
   Clock::time_point next_buffer_trim_{};
   RecyclingPool<Exchange> exchanges_;
+  UpstreamPools upstreams_{poller_, buffers_};
   std::unique_ptr<ObjectPool<Http1Session>> sessions_pool_;
   IntrusiveList<Http1Session> sessions_;  // every open session, whatever it waits for
   std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors_;

@@ -11,14 +11,24 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/logger.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "config/listen_address.hpp"
-#include "server/application.hpp"
+#include "http/application.hpp"
+#include "net/listen_address.hpp"
 #include "server/offload_pool.hpp"
 #include "server/reuseport_acceptor.hpp"
 #include "server/worker.hpp"
 
 namespace surge::detail {
+namespace {
+
+std::shared_ptr<spdlog::logger> or_stderr(std::shared_ptr<spdlog::logger> log) {
+  if (log) return log;
+  return std::make_shared<spdlog::logger>("surge",
+                                          std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+}
+
+}  // namespace
 
 std::vector<int> allowed_cpus() {
   std::vector<int> cpus;
@@ -42,7 +52,7 @@ WorkerPool::WorkerPool(ServerConfig config, std::shared_ptr<const Application> a
                        std::vector<std::shared_ptr<RequestObserver>> observers)
     : config_(std::move(config)),
       app_(std::move(app)),
-      log_(std::move(log)),
+      log_(or_stderr(std::move(log))),
       observers_(std::move(observers)),
       control_work_(control_.get_executor()),
       drain_timer_(control_),

@@ -31,6 +31,7 @@ class Worker;
 /// that owns the shutdown timers, so no worker has to outlive the others to fire them.
 class WorkerPool final {
  public:
+  /// A null log logs to stderr.
   WorkerPool(ServerConfig config, std::shared_ptr<const Application> app,
              std::shared_ptr<spdlog::logger> log,
              std::vector<std::shared_ptr<RequestObserver>> observers = {});

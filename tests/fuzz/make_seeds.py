@@ -128,6 +128,48 @@ request_parser = {
 }
 
 
+# --- fuzz_response_parser: [profile] [n] [n arrival size bytes] [stream] ---
+# profile: bit 0 HEAD, bit 1 Upgrade asked, bits 2-3 limits, bit 4 close after, bit 5 keep all bytes.
+
+R_HEAD, R_UPGRADE, R_TINY, R_SMALL, R_EOF, R_KEEP = 1, 2, 1 << 2, 2 << 2, 1 << 4, 1 << 5
+OK_HEAD = "HTTP/1.1 200 OK\r\n"
+R_CHUNKED = OK_HEAD + "Transfer-Encoding: chunked\r\n\r\n"
+response_parser = {
+    "content_length": stream_seed(OK_HEAD + "Content-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello", [20]),
+    "content_length_kept": stream_seed(OK_HEAD + "Content-Length: 11\r\n\r\nhello world", [40, 3], R_KEEP),
+    "chunked_extensions_trailers": stream_seed(
+        R_CHUNKED + "5;name=value;q=\"a b\"\r\nhello\r\nA ; ext\r\n0123456789\r\n0;last\r\nX-Sum: 15\r\n\r\n",
+        [47, 3, 20]),
+    "chunked_empty_split_last_chunk": stream_seed(R_CHUNKED + "0\r\n\r\n", [47, 3, 1]),
+    "chunked_large_in_reads": stream_seed(
+        R_CHUNKED + ("3e8\r\n" + "c" * 1000 + "\r\n") * 3 + "0\r\n\r\n", [60, 700, 900], R_SMALL),
+    "until_close": stream_seed("HTTP/1.0 200 OK\r\nServer: old\r\n\r\nread until the close", [30], R_EOF),
+    "until_close_gzip": stream_seed(OK_HEAD + "Transfer-Encoding: chunked, gzip\r\n\r\n\x1f\x8b\x08", [], R_EOF),
+    "eof_before_length": stream_seed(OK_HEAD + "Content-Length: 10\r\n\r\nhello", [], R_EOF),
+    "eof_mid_chunk": stream_seed(R_CHUNKED + "a\r\nhel", [50], R_EOF),
+    "head": stream_seed(OK_HEAD + "Content-Length: 1000\r\n\r\n", [], R_HEAD),
+    "no_content_with_length": stream_seed("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"),
+    "not_modified": stream_seed("HTTP/1.1 304 Not Modified\r\nContent-Length: 42\r\nETag: \"x\"\r\n\r\n"),
+    "interim_then_final": stream_seed(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
+        OK_HEAD + "Content-Length: 2\r\n\r\nok", [10, 30]),
+    "switching_protocols": stream_seed(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello",
+        [], R_UPGRADE),
+    "http10_keep_alive": stream_seed("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx"),
+    "http12": stream_seed("HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n", [7]),
+    "identical_lengths": stream_seed(OK_HEAD + "Content-Length: 3, 3\r\nContent-Length: 3\r\n\r\nabc"),
+    "bytes_after": stream_seed(OK_HEAD + "Content-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n"),
+    "tiny_limits": stream_seed(R_CHUNKED + "1;" + "e" * 70 + "\r\nx\r\n0\r\nT: 1\r\n\r\n", [5], R_TINY),
+    "bad_cl_and_te": stream_seed(OK_HEAD + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    "bad_lengths_differ": stream_seed(OK_HEAD + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
+    "bad_obs_fold": stream_seed(OK_HEAD + "X: a\r\n b\r\nContent-Length: 0\r\n\r\n"),
+    "bad_chunk_overflow": stream_seed(R_CHUNKED + "10000000000000000\r\nx\r\n"),
+    "bad_status": stream_seed("HTTP/1.1 2000 OK\r\n\r\n"),
+    "bad_garbage": stream_seed("<html><body>not http</body></html>"),
+}
+
+
 # --- fuzz_router: [flags] [target] "\n" [body] ---
 
 def router_seed(target, body="", flags=0):
@@ -274,6 +316,7 @@ json_config = {
 
 if __name__ == "__main__":
     write_corpus("request_parser", request_parser)
+    write_corpus("response_parser", response_parser)
     write_corpus("router", router)
     write_corpus("body_template", body_template)
     write_corpus("json_config", json_config)

@@ -43,11 +43,12 @@
 #include "handlers/body_template.hpp"
 #include "handlers/echo.hpp"
 #include "handlers/fixed_response.hpp"
+#include "http/application.hpp"
 #include "http/exchange.hpp"
 #include "memory/byte_buffer.hpp"
 #include "memory/slab_pool.hpp"
 #include "router/radix_tree.hpp"
-#include "server/application.hpp"
+#include "router/router_app.hpp"
 
 namespace {
 
@@ -103,7 +104,7 @@ std::shared_ptr<const surge::detail::Application> build_app(surge::TrailingSlash
     for (Method m : route.methods)
       router.handle(m, route.pattern, handler);
   }
-  return router.freeze();
+  return surge::detail::freeze(router);
 }
 
 const RadixTree& raw_tree() {

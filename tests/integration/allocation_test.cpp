@@ -9,14 +9,21 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "config/config_loader.hpp"
 #include "daemon/app_builder.hpp"
+#include "http/application.hpp"
 #include "metrics/request_metrics.hpp"
-#include "server/application.hpp"
+#include "router/router_app.hpp"
 #include "server/request_observer.hpp"
+#include "server/server_hooks.hpp"
 #include "support/allocation_counter.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
@@ -83,10 +90,11 @@ class DefaultDaemon {
  public:
   DefaultDaemon() {
     detail::DaemonConfig daemon = detail::parse_config("{}", "defaults");
-    auto app = detail::build_router(daemon, "defaults", std::make_shared<detail::Readiness>(), nullptr).freeze();
+    auto app = detail::freeze(
+        detail::build_router(daemon, "defaults", std::make_shared<detail::Readiness>(), nullptr));
     auto metrics = std::make_shared<detail::RequestMetrics>(daemon.metrics.http, app->route_labels(), 1);
     std::vector<std::shared_ptr<detail::RequestObserver>> observers{metrics};
-    server_ = std::make_unique<Server>(test_config(), app, nullptr, std::move(observers));
+    server_ = detail::ServerHooks::make(test_config(), app, nullptr, std::move(observers));
     server_->start();
   }
   ~DefaultDaemon() {
@@ -173,6 +181,102 @@ TEST(ZeroAllocationPerConnection, NewConnectionsAllocateNothing) {
               static_cast<unsigned long long>(allocations), kConnections,
               static_cast<double>(allocations) / kConnections);
   EXPECT_LE(allocations, 5u);
+}
+
+// An upstream that allocates nothing while it serves: every request (counted by its empty line)
+// gets one canned 200 with Content-Length, on as many keep-alive connections as come.
+class CannedUpstream {
+ public:
+  CannedUpstream() {
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(addr);
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&addr), length);
+    ::listen(listen_, 64);
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &length);
+    port_ = ntohs(addr.sin_port);
+    fds_.reserve(64);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedUpstream() {
+    stop_ = true;
+    thread_.join();
+    for (const pollfd& p : fds_) ::close(p.fd);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void serve() {
+    static const char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
+    static char buffer[65536];
+    fds_.push_back({listen_, POLLIN, 0});
+    std::vector<int> matched(64, 0);  // per connection: bytes of "\r\n\r\n" seen so far
+    while (!stop_) {
+      if (::poll(fds_.data(), fds_.size(), 50) <= 0) continue;
+      if (fds_[0].revents != 0 && fds_.size() < 64) {
+        const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) fds_.push_back({fd, POLLIN, 0});
+      }
+      for (std::size_t i = 1; i < fds_.size(); ++i) {
+        if (fds_[i].revents == 0 || fds_[i].fd < 0) continue;
+        const ssize_t n = ::recv(fds_[i].fd, buffer, sizeof(buffer), 0);
+        if (n <= 0) {
+          ::close(fds_[i].fd);
+          fds_[i].fd = -1;
+          continue;
+        }
+        for (ssize_t b = 0; b < n; ++b) {
+          const char want = "\r\n\r\n"[matched[i]];
+          matched[i] = buffer[b] == want ? matched[i] + 1 : (buffer[b] == '\r' ? 1 : 0);
+          if (matched[i] == 4) {
+            matched[i] = 0;
+            ::send(fds_[i].fd, kResponse, sizeof(kResponse) - 1, MSG_NOSIGNAL);
+          }
+        }
+      }
+    }
+  }
+
+  int listen_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<pollfd> fds_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+// A proxied request on a warm worker: pooled upstream connection, pooled per-request state,
+// head rewritten into pooled buffers. Nothing allocates, on either leg.
+TEST(ZeroAllocationProxy, ProxiedKeepAliveRequestsAllocateNothingInSteadyState) {
+  CannedUpstream upstream;
+  detail::DaemonConfig daemon = detail::parse_config(
+      R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:)" + std::to_string(upstream.port()) +
+          R"("}], "keepalive": {"idle_timeout_ms": 600000, "max_requests": 0}}},
+          "routes": [{"path": "/*path", "method": "*", "handler": {"type": "proxy", "upstream": "app"}}]})",
+      "proxy");
+  TestServer server(test_config(),
+                    detail::build_router(daemon, "proxy", std::make_shared<detail::Readiness>(), nullptr));
+  const std::string request = get("/plaintext");
+  const std::size_t size = response_size(server.port(), request);
+  ASSERT_GT(size, 0u);
+  constexpr int kConnections = 20;
+  constexpr int kWarmUp = 200;
+  constexpr int kMeasured = 1000;
+  int fds[kConnections];
+  for (int& fd : fds) fd = connect_to(server.port());
+  for (int i = 0; i < kWarmUp; ++i) {
+    for (int fd : fds) ASSERT_TRUE(round_trip(fd, request.data(), request.size(), size));
+  }
+  const std::uint64_t before = allocation_count();
+  for (int i = 0; i < kMeasured; ++i) {
+    for (int fd : fds) ASSERT_TRUE(round_trip(fd, request.data(), request.size(), size));
+  }
+  const std::uint64_t allocations = allocation_count() - before;
+  for (int fd : fds) ::close(fd);
+  std::printf("%llu allocations over %d proxied keep-alive requests\n", static_cast<unsigned long long>(allocations),
+              kConnections * kMeasured);
+  EXPECT_EQ(allocations, 0u);
 }
 
 }  // namespace

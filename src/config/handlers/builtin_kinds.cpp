@@ -8,6 +8,7 @@ HandlerKind text_kind();
 HandlerKind json_kind();
 HandlerKind echo_kind();
 HandlerKind files_kind();
+HandlerKind proxy_kind();
 
 const HandlerKinds& builtin_handler_kinds() {
   static const HandlerKinds kinds{
@@ -15,6 +16,7 @@ const HandlerKinds& builtin_handler_kinds() {
       json_kind(),
       echo_kind(),
       files_kind(),
+      proxy_kind(),
   };
   return kinds;
 }

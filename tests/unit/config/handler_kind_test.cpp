@@ -47,15 +47,15 @@ HandlerKinds with_note() {
 }
 
 TEST(HandlerKind, AnUnknownTypeListsTheKnownOnes) {
-  auto [path, message] = config_failure(R"({"routes": [{"path": "/p", "handler": {"type": "proxy"}}]})",
+  auto [path, message] = config_failure(R"({"routes": [{"path": "/p", "handler": {"type": "grpc"}}]})",
                                  builtin_handler_kinds());
   EXPECT_EQ(path, "/routes/0/handler/type");
-  EXPECT_NE(message.find("\"proxy\" is not one of text, json, echo, files"), std::string::npos) << message;
+  EXPECT_NE(message.find("\"grpc\" is not one of text, json, echo, files, proxy"), std::string::npos) << message;
   auto [missing_path, missing] = config_failure(R"({"routes": [{"path": "/p", "handler": {}}]})", builtin_handler_kinds());
   EXPECT_EQ(missing_path, "/routes/0/handler/type");
-  EXPECT_NE(missing.find("required: text, json, echo or files"), std::string::npos) << missing;
-  EXPECT_NE(config_failure(R"({"routes": [{"path": "/p", "handler": {"type": "proxy"}}]})", with_note())
-                .second.find("is not one of text, json, echo, files, note"),
+  EXPECT_NE(missing.find("required: text, json, echo, files or proxy"), std::string::npos) << missing;
+  EXPECT_NE(config_failure(R"({"routes": [{"path": "/p", "handler": {"type": "grpc"}}]})", with_note())
+                .second.find("is not one of text, json, echo, files, proxy, note"),
             std::string::npos);
 }
 

@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "http/application.hpp"
 #include "http/exchange.hpp"
-#include "server/application.hpp"
+#include "router/router_app.hpp"
 #include "support/fake_exchange.hpp"
 
 namespace surge {
@@ -24,7 +25,7 @@ struct Served {
 };
 
 Served serve(const Router& router, const std::string& raw) {
-  auto app = router.freeze();
+  auto app = detail::freeze(router);
   auto ex = std::make_unique<FakeExchange>(raw);
   detail::RequestError error = app->on_header(ex->exchange());
   if (error == detail::RequestError::kNone) app->handle(ex->exchange());

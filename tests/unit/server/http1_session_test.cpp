@@ -16,7 +16,7 @@
 
 #include <surge/context.hpp>
 
-#include "server/application.hpp"
+#include "http/application.hpp"
 #include "server/worker.hpp"
 
 namespace surge::detail {

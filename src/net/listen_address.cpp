@@ -1,4 +1,4 @@
-#include "config/listen_address.hpp"
+#include "net/listen_address.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "router/percent.hpp"
+#include "http/grammar.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +17,18 @@ std::string unreserved(std::string_view raw) {
   std::string out(raw.size(), '\0');
   out.resize(decode_unreserved(raw, out.data()));
   return out;
+}
+
+TEST(Grammar, ReadsHexDigitsOfEitherCase) {
+  EXPECT_EQ(hex_value('0'), 0);
+  EXPECT_EQ(hex_value('9'), 9);
+  EXPECT_EQ(hex_value('a'), 10);
+  EXPECT_EQ(hex_value('F'), 15);
+  EXPECT_EQ(hex_value('g'), -1);
+  EXPECT_EQ(hex_value('%'), -1);
+  EXPECT_EQ(escaped_at("a%2fb", 1), '/');
+  EXPECT_EQ(escaped_at("%2", 0), -1);
+  EXPECT_EQ(escaped_at("%g0", 0), -1);
 }
 
 TEST(Percent, DecodesEveryEscapeAndRefusesMalformedOnes) {

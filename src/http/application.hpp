@@ -1,5 +1,6 @@
 #pragma once
-// Application: what a connection calls for each request. Built once, then shared read-only.
+// Application: what a server session calls for each request (a frozen Router is one). Built
+// once, then shared read-only.
 
 #include <chrono>
 #include <cstddef>

@@ -1,29 +1,6 @@
-#include "router/percent.hpp"
+#include "http/grammar.hpp"
 
 namespace surge::detail {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool is_unreserved(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-// The character escaped at raw[i] ('%'), or -1 when the escape is malformed.
-int escaped_at(std::string_view raw, std::size_t i) {
-  if (i + 2 >= raw.size()) return -1;
-  const int hi = hex_value(raw[i + 1]);
-  const int lo = hex_value(raw[i + 2]);
-  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
-
-}  // namespace
 
 long percent_decode(std::string_view raw, char* out) {
   std::size_t n = 0;

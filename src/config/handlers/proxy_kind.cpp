@@ -1,0 +1,74 @@
+// "type": "proxy": forwards the route's requests to one of the "upstreams" (README "Proxy").
+//   {"path": "/api/*path", "method": "*", "handler": {"type": "proxy", "upstream": "app",
+//    "host": "preserve", "strip_prefix": "/api", "x_forwarded": true, "forwarded": false, "via": false}}
+
+#include <memory>
+#include <stdexcept>
+
+#include "config/daemon_config.hpp"
+#include "config/handler_kind.hpp"
+#include "config/object_reader.hpp"
+#include "http/grammar.hpp"
+#include "proxy/proxy_route.hpp"
+
+namespace surge::detail {
+namespace {
+
+struct ProxyHandlerConfig {
+  std::string upstream;         // a name from "upstreams"; required
+  ForwardOptions forward;
+  std::vector<std::string> trusted_proxies;  // the top level's, for X-Forwarded-For
+
+  bool operator==(const ProxyHandlerConfig&) const = default;
+};
+
+ProxyHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& route) {
+  ProxyHandlerConfig c;
+  handler.string("upstream", c.upstream);
+  if (c.upstream.empty()) handler.fail("upstream", "the name of one of the \"upstreams\" is required");
+  const auto& upstreams = route.config.upstreams;
+  if (std::none_of(upstreams.begin(), upstreams.end(), [&](const UpstreamConfig& u) { return u.name == c.upstream; })) {
+    handler.fail("upstream", "no upstream \"" + c.upstream + "\" in \"upstreams\"");
+  }
+  std::string host = "preserve";
+  handler.string("host", host);
+  if (host == "preserve") {
+    c.forward.host = HostHeader::kPreserve;
+  } else if (host == "upstream") {
+    c.forward.host = HostHeader::kUpstream;
+  } else if (!host.empty() && is_field_value(host)) {
+    c.forward.host = HostHeader::kFixed;
+    c.forward.host_value = host;
+  } else {
+    handler.fail("host", "expected \"preserve\", \"upstream\" or a host name");
+  }
+  handler.string("strip_prefix", c.forward.strip_prefix);
+  if (!c.forward.strip_prefix.empty() &&
+      (c.forward.strip_prefix.front() != '/' || c.forward.strip_prefix.back() == '/')) {
+    handler.fail("strip_prefix", "a path prefix beginning with '/' and not ending with one (\"/api\")");
+  }
+  handler.boolean("x_forwarded", c.forward.x_forwarded);
+  handler.boolean("forwarded", c.forward.forwarded);
+  handler.boolean("via", c.forward.via);
+  c.trusted_proxies = route.config.trusted_proxies;
+  return c;
+}
+
+Handler make_handler(const ProxyHandlerConfig& c, const HandlerBuildContext& route) {
+  if (route.upstreams == nullptr) throw std::invalid_argument("proxy routes need the upstreams built");
+  const auto it = route.upstreams->find(c.upstream);
+  if (it == route.upstreams->end()) throw std::invalid_argument("no upstream \"" + c.upstream + "\"");
+  auto proxy = std::make_shared<ProxyRoute>();
+  proxy->upstream = it->second;
+  proxy->forward = c.forward;
+  for (const std::string& cidr : c.trusted_proxies) proxy->forward.trusted_proxies.add(cidr);
+  return make_proxy_handler(std::move(proxy));
+}
+
+}  // namespace
+
+HandlerKind proxy_kind() {
+  return handler_kind<ProxyHandlerConfig>("proxy", read_config, make_handler, /*streams_body=*/true);
+}
+
+}  // namespace surge::detail

@@ -1,0 +1,13 @@
+#pragma once
+// "upstreams": the named upstreams proxy routes forward to (README "Proxy").
+
+#include "config/daemon_config.hpp"
+#include "config/object_reader.hpp"
+
+namespace surge::detail {
+
+/// Reads "upstreams" of the top-level object into config.upstreams; each upstream is checked by
+/// its validate() at its JSON path.
+void read_upstreams(ObjectReader& root, DaemonConfig& config);
+
+}  // namespace surge::detail

@@ -1,0 +1,506 @@
+#include "proxy/proxy_call.hpp"
+
+#include <sys/epoll.h>
+
+#include <cstdio>
+
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/grammar.hpp"
+
+namespace surge::detail {
+namespace {
+
+// Request bytes kept for a replay (the keep-alive race): a larger body is not replayed.
+constexpr std::size_t kReplayLimit = 64 * 1024;
+// Request bytes waiting for the upstream before the client's body pauses.
+constexpr std::size_t kBodyHighWater = 64 * 1024;
+// The least room a read is given: the buffer is a block of the worker's slab pool (a larger one
+// would come from the heap for every request, since an idle connection gives its buffer back).
+constexpr std::size_t kReadRoom = 1024;
+// Forwarded body bytes are dropped from the front of the buffer once they are this many.
+constexpr std::size_t kCompactAfter = 2048;
+
+// Go's rule (net/http Request.isReplayable): these methods, or a request with an Idempotency-Key.
+bool replayable_request(const Exchange& ex) {
+  switch (ex.head().method) {
+    case Method::kGet:
+    case Method::kHead:
+    case Method::kOptions:
+    case Method::kTrace:
+    case Method::kPut:
+    case Method::kDelete:
+      return true;
+    default:
+      break;
+  }
+  for (std::size_t i = 0; i < ex.head().header_count; ++i) {
+    if (iequals(ex.view(ex.header(i).name), "idempotency-key")) return true;
+  }
+  return false;
+}
+
+// Keeps a ProxyCall alive across a call into the session, which may end the exchange (and with
+// it the call) before it returns.
+class Hold {
+ public:
+  explicit Hold(int& depth) : depth_(depth) { ++depth_; }
+  ~Hold() { --depth_; }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+
+ private:
+  int& depth_;
+};
+
+}  // namespace
+
+ProxyCall::ProxyCall(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool, spdlog::logger& log)
+    : exchange_(&exchange), route_(route), pool_(pool), log_(log), out_(&pool.buffers()) {}
+
+ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool,
+                             spdlog::logger& log, int& status, std::string_view& reason) {
+  // From the pool's block cache: a warm worker proxies without allocating.
+  auto* call = new (pool.take_block(sizeof(ProxyCall))) ProxyCall(exchange, route, pool, log);
+  call->framing_ = upstream_framing(exchange.head());
+  call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
+  call->replayable_ = replayable_request(exchange);
+  call->parser_.emplace(route.limits, call->fields_.data(),
+                        ResponseTo{.head = exchange.head().method == Method::kHead});
+  if (!call->open_connection(false, status, reason)) {
+    log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
+    call->destroy();
+    return nullptr;
+  }
+  return call;
+}
+
+void ProxyCall::begin() {
+  write_upstream_head(out_, *exchange_, route_.forward, pool_.cluster().hosts()[host_->index()]->address());
+  exchange_->async().task = this;
+  if (!connection_->connecting()) {
+    // A pooled connection: the request goes in this step, as nginx sends it. Whatever the kernel
+    // does not take at once, and any failure, is left to the connection's callback (posted), so
+    // nothing fails inside the handler.
+    const IoResult r = connection_->socket().send(out_.data(), out_.size());
+    if (r.status == IoStatus::kDone) sent_ = r.bytes;
+    if (sent_ == out_.size() && body_ended_) {
+      request_sent_ = true;
+      wait_for(Waiting::kResponse);  // the answer's input edge drives the rest
+      return;
+    }
+  }
+  post();
+}
+
+void ProxyCall::discard() {
+  if (connection_ != nullptr) host_->close(*connection_);
+  destroy();
+}
+
+bool ProxyCall::open_connection(bool fresh_only, int& status, std::string_view& reason) {
+  host_ = &pool_.host(pool_.pick_host());
+  connection_ = fresh_only ? nullptr : host_->take_idle(*this);
+  const bool reused = connection_ != nullptr;
+  if (connection_ == nullptr) {
+    boost::system::error_code ec;
+    connection_ = host_->connect(*this, ec);
+    if (connection_ == nullptr) {
+      const bool no_address = ec == boost::asio::error::host_not_found;
+      status = no_address ? 503 : 502;
+      reason = no_address ? "no address for the upstream host" : "cannot connect to the upstream";
+      return false;
+    }
+    wait_for(Waiting::kConnect);
+  }
+  connection_->count_request();
+  host_->stats().requests.add();
+  if (reused) host_->stats().reused.add();
+  return true;
+}
+
+void ProxyCall::post() {
+  if (in_pump_) {
+    again_ = true;
+    return;
+  }
+  if (connection_ != nullptr) pool_.poller().post(*connection_);
+}
+
+// --- The exchange's side ---------------------------------------------------------------------
+
+bool ProxyCall::on_request_body(std::string_view piece) {
+  if (done_) return false;
+  if (framing_ == UpstreamFraming::kChunked) {
+    char size[20];
+    const int n = std::snprintf(size, sizeof(size), "%zx\r\n", piece.size());
+    out_.append(std::string_view(size, static_cast<std::size_t>(n)));
+    out_.append(piece);
+    out_.append("\r\n");
+  } else {
+    out_.append(piece);
+  }
+  if (replayable_ && out_.size() > kReplayLimit) replayable_ = false;
+  post();
+  if (out_.size() - sent_ < kBodyHighWater) return true;
+  body_paused_ = true;
+  return false;
+}
+
+void ProxyCall::on_request_body_end() {
+  if (done_ || body_ended_) return;
+  if (framing_ == UpstreamFraming::kChunked) out_.append("0\r\n\r\n");
+  body_ended_ = true;
+  post();
+}
+
+void ProxyCall::on_response_writable() {
+  if (done_) return;
+  client_behind_ = false;
+  post();
+}
+
+void ProxyCall::on_cancelled() {
+  // The exchange is gone once this returns: nothing of it is touched again.
+  exchange_ = nullptr;
+  if (connection_ != nullptr) {
+    const bool complete = parser_ && parser_->done() && parser_->reusable() && request_sent_ &&
+                          parsed_ == connection_->input().size();
+    release_connection(complete);
+  }
+  done_ = true;
+  if (depth_ == 0) destroy();
+}
+
+// --- The upstream's side ---------------------------------------------------------------------
+
+void ProxyCall::on_upstream_events(std::uint32_t events) {
+  {
+    Hold hold(depth_);
+    if (!done_ && connection_ != nullptr) {
+      if (!connection_->connecting() || ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && finish_connect())) {
+        if (!connection_->connecting()) pump();
+      }
+    }
+  }
+  if (done_ && depth_ == 0) destroy();
+}
+
+void ProxyCall::on_upstream_deadline() {
+  {
+    Hold hold(depth_);
+    if (!done_) {
+      switch (waiting_) {
+        case Waiting::kConnect:
+          host_->stats().timeouts.add();
+          fail(504, "UT", "upstream connect timed out");
+          break;
+        case Waiting::kSend:
+          host_->stats().timeouts.add();
+          fail(504, "UT", "upstream timed out taking the request");
+          break;
+        case Waiting::kResponse:
+          host_->stats().timeouts.add();
+          fail(504, "UT", "upstream timed out");
+          break;
+        case Waiting::kNothing:
+        case Waiting::kClient:
+          break;
+      }
+    }
+  }
+  if (done_ && depth_ == 0) destroy();
+}
+
+bool ProxyCall::finish_connect() {
+  if (boost::system::error_code ec = connection_->socket().finish_connect()) {
+    host_->stats().connect_failures.add();
+    fail(502, "UF", "upstream connect failed");
+    return false;
+  }
+  connection_->set_connecting(false);
+  connection_->socket().set_nodelay();
+  wait_for(Waiting::kNothing);
+  return true;
+}
+
+void ProxyCall::pump() {
+  if (in_pump_) {
+    again_ = true;
+    return;
+  }
+  in_pump_ = true;
+  do {
+    again_ = false;
+    if (!flush() || done_) break;
+    read_response();
+  } while (again_ && !done_);
+  in_pump_ = false;
+}
+
+bool ProxyCall::flush() {
+  Socket& socket = connection_->socket();
+  while (sent_ < out_.size()) {
+    const IoResult r = socket.send(out_.data() + sent_, out_.size() - sent_);
+    if (r.status == IoStatus::kDone) {
+      sent_ += r.bytes;
+      continue;
+    }
+    if (r.status == IoStatus::kWouldBlock) {
+      if (!socket.output_watched() && socket.watch_output()) {
+        fail(502, "UC", "upstream connection failed");
+        return false;
+      }
+      wait_for(Waiting::kSend);
+      return true;
+    }
+    // The upstream closed or reset while taking the request.
+    if (retry_if_raced("upstream closed a reused connection while taking the request")) return !done_;
+    host_->stats().resets.add();
+    fail(502, "UC", "upstream connection closed while sending the request");
+    return false;
+  }
+  if (!replayable_) {
+    out_.clear();
+    sent_ = 0;
+  }
+  if (body_ended_ && !request_sent_) {
+    request_sent_ = true;
+    if (!replayable_ || retried_) out_.release();
+  }
+  wait_for(request_sent_ ? Waiting::kResponse : Waiting::kClient);
+  if (body_paused_ && exchange_ != nullptr) {
+    body_paused_ = false;
+    exchange_->async().owner->resume_request_body();  // may hand over more body: again_ is set
+  }
+  return !done_;
+}
+
+void ProxyCall::read_response() {
+  ByteBuffer& in = connection_->input();
+  for (;;) {
+    if (!parse_buffered() || done_) return;
+    if (client_behind_) {
+      wait_for(Waiting::kNothing);  // the client's own write timeout judges it now
+      return;
+    }
+    const std::size_t room = in.writable(kReadRoom);
+    const IoResult r = connection_->socket().receive(in.data() + in.size(), room);
+    switch (r.status) {
+      case IoStatus::kDone:
+        in.commit(r.bytes);
+        if (request_sent_) wait_for(Waiting::kResponse);  // the read timeout is between reads
+        continue;
+      case IoStatus::kWouldBlock:
+        return;
+      case IoStatus::kEnd: {
+        boost::system::error_code ec;
+        parser_->on_eof(ec);
+        if (!ec) {
+          end_response();  // a body read until close ends here
+          return;
+        }
+        if (classify_upstream(ec) == UpstreamError::kNoResponse &&
+            retry_if_raced("upstream closed a reused connection before answering")) {
+          return;
+        }
+        host_->stats().resets.add();
+        fail(502, "UC", responding_ ? "upstream closed before the end of the response"
+                                    : "upstream closed the connection before answering");
+        return;
+      }
+      case IoStatus::kError:
+        if (!parser_->started() && retry_if_raced("upstream reset a reused connection before answering")) return;
+        host_->stats().resets.add();
+        fail(502, "UC", responding_ ? "upstream reset during the response" : "upstream reset the connection");
+        return;
+    }
+  }
+}
+
+bool ProxyCall::parse_buffered() {
+  ByteBuffer& in = connection_->input();
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t used = parser_->parse(in.data(), parsed_, in.size(), ec);
+    parsed_ += used;
+    if (ec && ec != boost::beast::http::error::need_more) {
+      host_->stats().bad_responses.add();
+      fail(502, "UB", info(classify_upstream(ec)).message);
+      return false;
+    }
+    if (!responding_ && parser_->header_done()) {
+      if (parser_->head().interim()) {
+        // 100 Continue, 103 Early Hints: surged answered the client's expectation itself.
+        in.erase_front(parsed_);
+        parsed_ = 0;
+        parser_.emplace(route_.limits, fields_.data(), ResponseTo{.head = exchange_->head().method == Method::kHead});
+        continue;
+      }
+      if (!begin_response()) return false;
+      continue;
+    }
+    if (responding_) {
+      const Span piece = parser_->body_piece();
+      if (piece.size > 0) {
+        const bool more = exchange_->async().owner->write_body(piece.in(in.data()));
+        if (done_) return false;
+        if (!more) client_behind_ = true;
+      }
+      // What was forwarded goes: the buffer holds one read, whatever the body's size.
+      if (parsed_ == in.size()) {
+        in.clear();
+        parsed_ = 0;
+      } else if (parsed_ >= kCompactAfter) {
+        in.erase_front(parsed_);
+        parsed_ = 0;
+      }
+      if (parser_->done()) {
+        end_response();
+        return false;
+      }
+      if (client_behind_) return true;
+    }
+    if (ec == boost::beast::http::error::need_more || (used == 0 && !ec)) return true;
+  }
+}
+
+bool ProxyCall::begin_response() {
+  const ResponseHead& h = parser_->head();
+  ResponseState& response = exchange_->response();
+  ByteBuffer& in = connection_->input();
+  response.clear();
+  response.set_status(h.status);
+  for (std::size_t i = 0; i < h.header_count; ++i) {
+    const HeaderEntry& f = fields_[i];
+    if (passes_to_client(f, in.data(), fields_.data(), h.header_count)) {
+      response.append_header(f.name.in(in.data()), f.value.in(in.data()));
+    }
+  }
+  response.mark_answered();
+  const bool head_request = exchange_->head().method == Method::kHead;
+  const bool whole = (h.body == ResponseBody::kNone && !head_request) ||
+                     (h.body == ResponseBody::kContentLength && in.size() - parsed_ >= h.content_length);
+  ExchangeOwner* owner = exchange_->async().owner;
+  if (whole) {
+    // The whole response is here (the common small answer): it goes as a plain body, without the
+    // streaming machinery, and the connection is back in the pool before the client's write.
+    while (!parser_->done()) {
+      boost::system::error_code ec;
+      parsed_ += parser_->parse(in.data(), parsed_, in.size(), ec);
+      if (ec && ec != boost::beast::http::error::need_more) {
+        host_->stats().bad_responses.add();
+        fail(502, "UB", info(classify_upstream(ec)).message);
+        return false;
+      }
+      response.body().append(parser_->body_piece().in(in.data()));
+      if (ec) break;
+    }
+    release_connection(parser_->done() && parser_->reusable() && request_sent_ && parsed_ == in.size());
+    responding_ = true;
+    done_ = true;
+    exchange_->async().task = nullptr;
+    exchange_ = nullptr;
+    owner->complete();
+    return false;
+  }
+  std::uint64_t length = ResponseState::kUnknownLength;
+  if (h.has_content_length && (h.body == ResponseBody::kContentLength || head_request)) length = h.content_length;
+  response.set_stream_body(length);
+  responding_ = true;
+  owner->complete();  // the head goes out; HEAD, 204 and 304 end the exchange here (on_cancelled)
+  return !done_;
+}
+
+void ProxyCall::end_response() {
+  release_connection(parser_->reusable() && request_sent_ && parsed_ == connection_->input().size());
+  ExchangeOwner* owner = exchange_->async().owner;
+  done_ = true;
+  exchange_ = nullptr;
+  owner->end_body();
+}
+
+bool ProxyCall::retry_if_raced(std::string_view reason) {
+  if (responding_ || retried_ || !replayable_ || parser_->started() || connection_->requests() < 2) return false;
+  // Go's and Envoy's answer to the keep-alive race: the upstream closed an idle connection as we
+  // reused it. Nothing of the request was answered, and all of it is still here: send it again,
+  // once, on a new connection.
+  retried_ = true;
+  host_->stats().retries.add();
+  log_.info("upstream \"{}\" {}: {}; retrying once on a new connection", pool_.cluster().name(),
+            pool_.cluster().hosts()[host_->index()]->address(), reason);
+  host_->close(*connection_);
+  connection_ = nullptr;
+  sent_ = 0;
+  parsed_ = 0;
+  parser_.emplace(route_.limits, fields_.data(), ResponseTo{.head = exchange_->head().method == Method::kHead});
+  int status = 0;
+  std::string_view why;
+  if (!open_connection(true, status, why)) {
+    fail(status, status == 503 ? "UH" : "UF", why);
+    return true;
+  }
+  pool_.poller().post(*connection_);
+  return true;
+}
+
+void ProxyCall::fail(int status, std::string_view flag, std::string_view reason) {
+  const std::string_view host =
+      host_ != nullptr ? std::string_view(pool_.cluster().hosts()[host_->index()]->address()) : "-";
+  log_.warn("upstream \"{}\" {}: {} ({} {})", pool_.cluster().name(), host, reason, responding_ ? 0 : status, flag);
+  if (connection_ != nullptr) {
+    host_->close(*connection_);
+    connection_ = nullptr;
+  }
+  done_ = true;
+  if (exchange_ == nullptr) return;
+  ExchangeOwner* owner = exchange_->async().owner;
+  const bool responding = responding_;
+  exchange_->async().task = nullptr;
+  exchange_ = nullptr;
+  if (responding) {
+    owner->abort_body();  // the client sees the connection end before the body's end
+    return;
+  }
+  char body[160];
+  const int n = std::snprintf(body, sizeof(body), "%.*s\n", static_cast<int>(reason.size()), reason.data());
+  owner->fail_pending(status, std::string_view(body, static_cast<std::size_t>(n)));
+}
+
+void ProxyCall::wait_for(Waiting what) {
+  waiting_ = what;
+  if (connection_ == nullptr) return;
+  const Clock::time_point now = pool_.poller().now();
+  switch (what) {
+    case Waiting::kConnect:
+      pool_.arm(*connection_, UpstreamWait::kConnect, now);
+      break;
+    case Waiting::kSend:
+      pool_.arm(*connection_, UpstreamWait::kSend, now);
+      break;
+    case Waiting::kResponse:
+      pool_.arm(*connection_, UpstreamWait::kRead, now);
+      break;
+    case Waiting::kNothing:
+    case Waiting::kClient:
+      connection_->disarm();
+      break;
+  }
+}
+
+void ProxyCall::destroy() {
+  ClusterPool& pool = pool_;
+  this->~ProxyCall();
+  pool.give_block(this);
+}
+
+void ProxyCall::release_connection(bool reusable) {
+  if (connection_ == nullptr) return;
+  if (reusable) connection_->input().clear();  // all of it was the response, parsed
+  host_->give_back(*connection_, reusable);
+  connection_ = nullptr;
+}
+
+}  // namespace surge::detail

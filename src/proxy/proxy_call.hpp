@@ -1,0 +1,102 @@
+#pragma once
+// ProxyCall: one request forwarded to an upstream and its response brought back.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "http/exchange.hpp"
+#include "http/exchange_owner.hpp"
+#include "http/response_parser.hpp"
+#include "memory/byte_buffer.hpp"
+#include "proxy/header_rewrite.hpp"
+#include "proxy/proxy_route.hpp"
+#include "upstream/upstream_pools.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace surge::detail {
+
+/// Lives from the handler until the response's end on the request's worker, in the exchange's
+/// task slot (it is told of the request body, the client's appetite for the response, and the
+/// exchange's end) and as the user of one upstream connection (its events and deadlines). All
+/// I/O on the upstream happens in the connection's event callbacks: work the session hands over
+/// inside its own call-outs (a body piece, the client's room) is posted to the connection first,
+/// so a failure never unwinds through the session.
+///
+/// The request goes upstream as it arrives, re-framed (Content-Length or chunked), and the
+/// response comes back as it arrives, with back-pressure both ways: the client's body pauses
+/// while the upstream has not taken 64 KiB, and the upstream is not read while the client is
+/// behind. Memory is the connection's read buffer and the request bytes not yet sent.
+class ProxyCall final : public ExchangeTask, public UpstreamUser {
+ public:
+  /// A call for exchange with a connection to one of pool's hosts (idle or connecting), or null
+  /// when none can be had: then status and reason say what to answer (503: the host has no
+  /// address; 502: the connect could not start).
+  static ProxyCall* create(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool,
+                           spdlog::logger& log, int& status, std::string_view& reason);
+  /// The exchange is suspended (its answer pending): the request goes now.
+  void begin();
+  /// The exchange could not be suspended: gives the connection back unused and goes.
+  void discard();
+
+  bool on_request_body(std::string_view piece) override;
+  void on_request_body_end() override;
+  void on_response_writable() override;
+  void on_cancelled() override;
+
+  void on_upstream_events(std::uint32_t events) override;
+  void on_upstream_deadline() override;
+
+ private:
+  ProxyCall(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool, spdlog::logger& log);
+  ~ProxyCall() = default;
+
+  // What the request waits for (the connection's one armed deadline).
+  enum class Waiting : std::uint8_t { kNothing, kConnect, kSend, kResponse, kClient };
+
+  bool open_connection(bool fresh_only, int& status, std::string_view& reason);
+  void pump();
+  bool finish_connect();
+  bool flush();
+  void read_response();
+  bool parse_buffered();
+  bool begin_response();
+  void end_response();
+  bool retry_if_raced(std::string_view reason);
+  void fail(int status, std::string_view flag, std::string_view reason);
+  void post();
+  void wait_for(Waiting what);
+  void release_connection(bool reusable);
+  void destroy();
+
+  Exchange* exchange_;
+  const ProxyRoute& route_;
+  ClusterPool& pool_;
+  spdlog::logger& log_;
+  HostPool* host_ = nullptr;
+  UpstreamConnection* connection_ = nullptr;
+  ByteBuffer out_;                 // request bytes for the upstream; from the head on while replayable
+  std::size_t sent_ = 0;           // bytes of out_ written
+  std::size_t parsed_ = 0;         // parse position in the connection's input
+  std::optional<ResponseParser> parser_;
+  std::array<HeaderEntry, 100> fields_{};
+  UpstreamFraming framing_ = UpstreamFraming::kNone;
+  Waiting waiting_ = Waiting::kNothing;
+  int depth_ = 0;                  // calls in progress on this object (it goes when the last ends)
+  bool done_ = false;              // finished: freed once depth_ is 0
+  bool request_sent_ = false;      // the whole request (body included) was handed to the kernel
+  bool body_ended_ = false;        // the client's body is complete
+  bool body_paused_ = false;       // on_request_body said stop
+  bool responding_ = false;        // the response head went to the client
+  bool client_behind_ = false;     // write_body said stop
+  bool replayable_ = false;        // out_ holds the whole request so far and it may be sent again
+  bool retried_ = false;
+  bool in_pump_ = false;
+  bool again_ = false;             // something changed during the pump: go round once more
+};
+
+}  // namespace surge::detail

@@ -1,0 +1,156 @@
+#pragma once
+// UpstreamPools: one worker's keep-alive connections to every upstream host.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/system/error_code.hpp>
+
+#include "memory/intrusive_list.hpp"
+#include "memory/slab_pool.hpp"
+#include "metrics/counter.hpp"
+#include "net/deadline_list.hpp"
+#include "net/event_poller.hpp"
+#include "upstream/cluster.hpp"
+#include "upstream/upstream_connection.hpp"
+
+namespace surge::detail {
+
+class ClusterPool;
+
+/// One worker's counters for its upstream connections (every upstream and host together); written
+/// by the worker, read by the exporter (a Counter is a single-writer atomic).
+struct UpstreamStats {
+  Counter requests;
+  Counter reused;           // requests sent on a connection taken from the pool
+  Counter connects;
+  Counter connect_failures;
+  Counter timeouts;
+  Counter resets;           // the connection failed before or during the response
+  Counter bad_responses;    // framing the strict parser refused (502)
+  Counter retries;          // the keep-alive race: replayed once on a fresh connection
+  Counter discarded_idle;   // idle connections the upstream closed (or that sent stray bytes)
+  Gauge active;
+  Gauge idle;
+};
+
+/// The connections of one worker to one host.
+class HostPool final {
+ public:
+  HostPool(ClusterPool& cluster, std::size_t index, UpstreamStats& stats)
+      : cluster_(cluster), index_(index), stats_(stats) {}
+  ~HostPool();
+  HostPool(const HostPool&) = delete;
+  HostPool& operator=(const HostPool&) = delete;
+
+  ClusterPool& cluster() const { return cluster_; }
+  std::size_t index() const { return index_; }
+  UpstreamStats& stats() { return stats_; }
+  std::size_t idle_count() const { return idle_.size(); }
+
+  /// An idle connection, lent to user, or null.
+  UpstreamConnection* take_idle(UpstreamUser& user);
+  /// A new connection to the host, connecting, lent to user; null with ec when it cannot start.
+  UpstreamConnection* connect(UpstreamUser& user, boost::system::error_code& ec);
+  /// The user is done: a connection whose last response was complete and reusable goes back to
+  /// the idle list (within the caps), any other is closed.
+  void give_back(UpstreamConnection& connection, bool reusable);
+  /// Closes a connection (lent or idle); its memory goes after the poller's round.
+  void close(UpstreamConnection& connection);
+  /// Closes every idle connection (shutdown, an old cluster after a reload).
+  void close_idle();
+
+ private:
+  ClusterPool& cluster_;
+  std::size_t index_;
+  IntrusiveList<UpstreamConnection> idle_;
+  UpstreamStats& stats_;
+  std::uint32_t next_address_ = 0;
+};
+
+/// What a user arms on a connection: one of the cluster's timeouts.
+enum class UpstreamWait : std::uint8_t { kConnect, kRead, kSend, kIdle, kCount };
+
+/// One worker's pools to the hosts of one cluster, with the deadline lists of its timeouts.
+class ClusterPool final {
+ public:
+  ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller, SlabPool& buffers,
+              std::vector<UpstreamConnection*>& closed, UpstreamStats& stats);
+  ClusterPool(const ClusterPool&) = delete;
+  ClusterPool& operator=(const ClusterPool&) = delete;
+
+  const Cluster& cluster() const { return *cluster_; }
+  /// No route names the cluster any more (a reload replaced it).
+  bool retired() const { return handle_.expired(); }
+  EventPoller& poller() const { return poller_; }
+  SlabPool& buffers() const { return buffers_; }
+  HostPool& host(std::size_t index) { return *hosts_[index]; }
+  std::size_t host_count() const { return hosts_.size(); }
+  /// The next host in the cluster's weighted round-robin order (this worker's own position).
+  std::size_t pick_host();
+
+  void arm(UpstreamConnection& connection, UpstreamWait what, Clock::time_point now) {
+    lists_[static_cast<std::size_t>(what)].arm(connection, now);
+  }
+  void expire(Clock::time_point now);
+  /// Connections lent or idle.
+  std::size_t open_count() const { return open_; }
+  void count_open(int delta) { open_ = static_cast<std::size_t>(static_cast<std::int64_t>(open_) + delta); }
+  /// A closed connection waits here until the poller's round is over.
+  void bury(UpstreamConnection* connection) { closed_.push_back(connection); }
+  void close_idle();
+
+  /// Memory for the per-request state of a proxy route (one size per pool): blocks given back are
+  /// kept for the next request, so a warm worker does not allocate. Poisoned while kept.
+  void* take_block(std::size_t size);
+  void give_block(void* block);
+  ~ClusterPool();
+
+ private:
+  std::weak_ptr<const ClusterHandle> handle_;
+  std::shared_ptr<const Cluster> cluster_;
+  EventPoller& poller_;
+  SlabPool& buffers_;
+  std::vector<UpstreamConnection*>& closed_;
+  std::vector<std::unique_ptr<HostPool>> hosts_;
+  std::array<DeadlineList<UpstreamConnection>, static_cast<std::size_t>(UpstreamWait::kCount)> lists_;
+  std::size_t open_ = 0;
+  std::size_t next_pick_ = 0;
+  std::vector<void*> free_blocks_;
+  std::size_t block_size_ = 0;
+};
+
+/// Every cluster pool of one worker (owned by the Worker, touched by its thread only). A cluster
+/// replaced by a reload keeps its pool while connections drain; the pool goes when it has none.
+class UpstreamPools final {
+ public:
+  UpstreamPools(EventPoller& poller, SlabPool& buffers) : poller_(poller), buffers_(buffers) {
+    closed_.reserve(64);
+  }
+  ~UpstreamPools();
+  UpstreamPools(const UpstreamPools&) = delete;
+  UpstreamPools& operator=(const UpstreamPools&) = delete;
+
+  /// This worker's pool for cluster (made on first use).
+  ClusterPool& pool(const std::shared_ptr<const ClusterHandle>& handle);
+  /// The worker's tick: deadlines, and pools of clusters no route names any more.
+  void tick(Clock::time_point now);
+  /// After each round of the poller: frees the connections closed during it.
+  void after_round();
+  /// Shutdown: closes the idle connections.
+  void close_idle();
+  const std::vector<std::unique_ptr<ClusterPool>>& pools() const { return pools_; }
+  /// Any thread (the exporter).
+  const UpstreamStats& stats() const { return stats_; }
+
+ private:
+  EventPoller& poller_;
+  SlabPool& buffers_;
+  UpstreamStats stats_;
+  std::vector<std::unique_ptr<ClusterPool>> pools_;
+  std::vector<UpstreamConnection*> closed_;
+};
+
+}  // namespace surge::detail

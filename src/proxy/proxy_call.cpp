@@ -1,3 +1,6 @@
+// ProxyCall: one forwarded request. Longer than the project's usual file: the request's way up
+// and the response's way back share one state (what was sent, what may be replayed, whether the
+// client has the head), and every failure must be judged against all of it in one place.
 #include "proxy/proxy_call.hpp"
 
 #include <sys/epoll.h>

@@ -1,5 +1,7 @@
 // Http1Session: parsing, dispatching and answering requests. Socket I/O, deadlines and closing
-// are in http1_session_io.cpp.
+// are in http1_session_io.cpp. Longer than the project's usual file: the serving loop and the
+// ExchangeOwner side (deferred answers, streamed bodies in both directions) share the session's
+// phase and must be read together; splitting them would put one state machine in two files.
 #include "server/http1_session.hpp"
 
 #include <algorithm>

@@ -1,7 +1,6 @@
 #include "proxy/proxy_route.hpp"
 
 #include <surge/context.hpp>
-#include <surge/stream.hpp>
 
 #include "proxy/proxy_call.hpp"
 #include "server/worker.hpp"
@@ -26,12 +25,22 @@ Handler make_proxy_handler(std::shared_ptr<const ProxyRoute> route) {
       ctx.text(status, std::string_view(body, static_cast<std::size_t>(n)));
       return;
     }
-    const Suspension suspension = ctx.suspend();
-    if (!suspension.active()) {
+    // The answer is pending without the engine's handler deadline: the upstream's own timeouts
+    // (connect, send, and read between reads, as nginx's proxy_*_timeout) bound a proxied
+    // request, so a long upload or a slow stream is not cut while bytes move. A route's own
+    // timeout_ms still sets a total deadline.
+    AsyncState& async = exchange.async();
+    if (async.owner == nullptr || async.pending) {
       call->discard();
       ctx.text(500, "the proxied request cannot wait for its upstream\n");
       return;
     }
+    const std::chrono::milliseconds total = exchange.route().handler_timeout;
+    const auto [slot, generation] =
+        worker->begin_pending(*async.owner, total.count() > 0 ? Clock::duration(total) : Clock::duration::max());
+    (void)generation;
+    async.pending = true;
+    async.slot = slot;
     call->begin();
   };
 }

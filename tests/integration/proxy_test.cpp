@@ -22,14 +22,14 @@ using namespace std::chrono_literals;
 class ProxyServer {
  public:
   explicit ProxyServer(std::uint16_t port, const std::string& upstream_extra = "",
-                       const std::string& handler_extra = "")
+                       const std::string& handler_extra = "", ServerConfig server = test_config())
       : config_(detail::parse_config(R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:)" +
                                          std::to_string(port) + R"("}])" + upstream_extra + R"(}},
           "routes": [{"path": "/*path", "method": "*", "max_body_bytes": 67108864,
                       "handler": {"type": "proxy", "upstream": "app")" +
                                          handler_extra + R"(}}]})",
                                      "test.json")),
-        server_(test_config(), detail::build_router(config_, "test.json",
+        server_(server, detail::build_router(config_, "test.json",
                                                     std::make_shared<detail::Readiness>(), nullptr)) {}
   std::uint16_t port() const { return server_.port(); }
 
@@ -198,6 +198,20 @@ TEST(Proxy, RefusedConnectIs502AndASlowUpstreamIs504) {
   r = fetch(impatient.port(), get("/x"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 504);
+}
+
+// A proxied request is bounded by its upstream's timeouts (read_ms between reads), not by the
+// engine's handler deadline: an upstream slower than timeouts.handler_ms but within read_ms
+// answers.
+TEST(Proxy, TheUpstreamsTimeoutsNotTheHandlerDeadlineBoundAProxiedRequest) {
+  ScriptedUpstream slow([](const UpstreamRequest&) { return UpstreamReply{ok("worth the wait").bytes, 600ms}; });
+  ServerConfig server = test_config();
+  server.timeouts.handler = 100ms;
+  ProxyServer proxy(slow.port(), R"(, "timeouts": {"read_ms": 5000})", "", server);
+  auto r = fetch(proxy.port(), get("/slow"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "worth the wait");
 }
 
 // The keep-alive race: the upstream closes a reused connection instead of answering. A GET is

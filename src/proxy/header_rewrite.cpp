@@ -41,6 +41,13 @@ bool named_by_connection(std::string_view name, const char* base, const HeaderEn
   return false;
 }
 
+bool any_connection_field(const HeaderEntry* fields, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (fields[i].field == id(field::connection)) return true;
+  }
+  return false;
+}
+
 void put(ByteBuffer& out, std::string_view a) { out.append(a); }
 
 void put_field(ByteBuffer& out, std::string_view name, std::string_view value) {
@@ -94,6 +101,8 @@ void write_upstream_head(ByteBuffer& out, const Exchange& ex, const ForwardOptio
   const std::string_view peer = address_text(ex.peer(), peer_text);
   std::string_view forwarded_for;  // the client's X-Forwarded-For, kept when it is a trusted proxy
   std::string_view host = ex.view(head.host);
+  // Most requests name nothing in Connection: the per-field search is skipped then.
+  const bool has_connection = any_connection_field(fields, count);
   for (std::size_t i = 0; i < count; ++i) {
     const HeaderEntry& f = fields[i];
     const std::string_view name = f.name.in(base);
@@ -102,7 +111,7 @@ void write_upstream_head(ByteBuffer& out, const Exchange& ex, const ForwardOptio
         f.field == id(field::host)) {
       continue;
     }
-    if (named_by_connection(name, base, fields, count)) continue;
+    if (has_connection && named_by_connection(name, base, fields, count)) continue;
     if (options.x_forwarded && (iequals(name, "x-forwarded-for") || iequals(name, "x-forwarded-proto") ||
                                 iequals(name, "x-forwarded-host"))) {
       // Only a trusted proxy's list is kept (one field: the last one wins, as RFC 9110 5.3 joins).

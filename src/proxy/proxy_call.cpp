@@ -70,8 +70,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
   call->framing_ = upstream_framing(exchange.head());
   call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
   call->replayable_ = replayable_request(exchange);
-  call->parser_.emplace(route.limits, call->fields_.data(),
-                        ResponseTo{.head = exchange.head().method == Method::kHead});
+  call->parser_.emplace(route.limits, call->fields_.data(), call->response_to());
   if (!call->open_connection(false, status, reason)) {
     log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
     call->destroy();
@@ -169,9 +168,7 @@ void ProxyCall::on_cancelled() {
   // The exchange is gone once this returns: nothing of it is touched again.
   exchange_ = nullptr;
   if (connection_ != nullptr) {
-    const bool complete = parser_ && parser_->done() && parser_->reusable() && request_sent_ &&
-                          parsed_ == connection_->input().size();
-    release_connection(complete);
+    release_connection(exchange_done_cleanly());
   }
   done_ = true;
   if (depth_ == 0) destroy();
@@ -182,11 +179,11 @@ void ProxyCall::on_cancelled() {
 void ProxyCall::on_upstream_events(std::uint32_t events) {
   {
     Hold hold(depth_);
-    if (!done_ && connection_ != nullptr) {
-      if (!connection_->connecting() || ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && finish_connect())) {
-        if (!connection_->connecting()) pump();
-      }
-    }
+    // While connecting, only the connect's end (an output edge or an error) matters.
+    const bool connected = !done_ && connection_ != nullptr &&
+                           (!connection_->connecting() ||
+                            ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && finish_connect()));
+    if (connected) pump();
   }
   if (done_ && depth_ == 0) destroy();
 }
@@ -339,7 +336,7 @@ bool ProxyCall::parse_buffered() {
         // 100 Continue, 103 Early Hints: surged answered the client's expectation itself.
         in.erase_front(parsed_);
         parsed_ = 0;
-        parser_.emplace(route_.limits, fields_.data(), ResponseTo{.head = exchange_->head().method == Method::kHead});
+        parser_.emplace(route_.limits, fields_.data(), response_to());
         continue;
       }
       if (!begin_response()) return false;
@@ -401,7 +398,7 @@ bool ProxyCall::begin_response() {
       response.body().append(parser_->body_piece().in(in.data()));
       if (ec) break;
     }
-    release_connection(parser_->done() && parser_->reusable() && request_sent_ && parsed_ == in.size());
+    release_connection(exchange_done_cleanly());
     responding_ = true;
     done_ = true;
     exchange_->async().task = nullptr;
@@ -418,7 +415,7 @@ bool ProxyCall::begin_response() {
 }
 
 void ProxyCall::end_response() {
-  release_connection(parser_->reusable() && request_sent_ && parsed_ == connection_->input().size());
+  release_connection(exchange_done_cleanly());
   ExchangeOwner* owner = exchange_->async().owner;
   done_ = true;
   exchange_ = nullptr;
@@ -438,7 +435,7 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
   connection_ = nullptr;
   sent_ = 0;
   parsed_ = 0;
-  parser_.emplace(route_.limits, fields_.data(), ResponseTo{.head = exchange_->head().method == Method::kHead});
+  parser_.emplace(route_.limits, fields_.data(), response_to());
   int status = 0;
   std::string_view why;
   if (!open_connection(true, status, why)) {
@@ -491,6 +488,13 @@ void ProxyCall::wait_for(Waiting what) {
       connection_->disarm();
       break;
   }
+}
+
+ResponseTo ProxyCall::response_to() const { return {.head = exchange_->head().method == Method::kHead}; }
+
+bool ProxyCall::exchange_done_cleanly() const {
+  // The whole request went up, the whole response came back, and nothing else is on the wire.
+  return parser_->done() && parser_->reusable() && request_sent_ && parsed_ == connection_->input().size();
 }
 
 void ProxyCall::destroy() {

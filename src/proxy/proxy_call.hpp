@@ -71,6 +71,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser {
   void post();
   void wait_for(Waiting what);
   void release_connection(bool reusable);
+  ResponseTo response_to() const;
+  bool exchange_done_cleanly() const;
   void destroy();
 
   Exchange* exchange_;

@@ -29,18 +29,13 @@ Handler make_proxy_handler(std::shared_ptr<const ProxyRoute> route) {
     // (connect, send, and read between reads, as nginx's proxy_*_timeout) bound a proxied
     // request, so a long upload or a slow stream is not cut while bytes move. A route's own
     // timeout_ms still sets a total deadline.
-    AsyncState& async = exchange.async();
-    if (async.owner == nullptr || async.pending) {
+    const std::chrono::milliseconds total = exchange.route().handler_timeout;
+    std::uint32_t generation = 0;
+    if (!worker->suspend(exchange, total.count() > 0 ? Clock::duration(total) : Clock::duration::max(), generation)) {
       call->discard();
       ctx.text(500, "the proxied request cannot wait for its upstream\n");
       return;
     }
-    const std::chrono::milliseconds total = exchange.route().handler_timeout;
-    const auto [slot, generation] =
-        worker->begin_pending(*async.owner, total.count() > 0 ? Clock::duration(total) : Clock::duration::max());
-    (void)generation;
-    async.pending = true;
-    async.slot = slot;
     call->begin();
   };
 }

@@ -40,14 +40,9 @@ bool Deferred::resume(std::function<void(Context&)> fill) {
 Deferred Context::defer() {
   detail::Exchange& exchange = detail::exchange_of(*this);
   detail::Worker* worker = exchange.worker();
-  detail::AsyncState& async = exchange.async();
-  if (worker == nullptr || async.owner == nullptr || async.pending) return {};
-  std::chrono::milliseconds timeout = exchange.route().handler_timeout;
-  if (timeout.count() == 0) timeout = worker->config().timeouts.handler;
-  auto [slot, generation] = worker->begin_pending(*async.owner, timeout);
-  async.pending = true;
-  async.slot = slot;
-  return Deferred(worker->anchor(), slot, generation);
+  std::uint32_t generation = 0;
+  if (worker == nullptr || !worker->suspend(exchange, worker->handler_timeout(exchange), generation)) return {};
+  return Deferred(worker->anchor(), exchange.async().slot, generation);
 }
 
 bool Context::offload(std::function<void()> work, std::function<void(Context&)> done) {

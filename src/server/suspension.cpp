@@ -7,28 +7,13 @@
 #include "server/worker.hpp"
 
 namespace surge {
-namespace {
-
-// Registers the request in its worker's table of pending answers (the deadline, and what a
-// Suspension checks); an empty Suspension when it cannot wait.
-Suspension begin(detail::Exchange& exchange, Suspension (*make)(detail::Worker*, detail::Exchange*,
-                                                                std::uint32_t, std::uint32_t)) {
-  detail::Worker* worker = exchange.worker();
-  detail::AsyncState& async = exchange.async();
-  if (worker == nullptr || async.owner == nullptr || async.pending) return {};
-  std::chrono::milliseconds timeout = exchange.route().handler_timeout;
-  if (timeout.count() == 0) timeout = worker->config().timeouts.handler;
-  auto [slot, generation] = worker->begin_pending(*async.owner, timeout);
-  async.pending = true;
-  async.slot = slot;
-  return make(worker, &exchange, slot, generation);
-}
-
-}  // namespace
 
 Suspension Context::suspend() {
-  return begin(detail::exchange_of(*this), [](detail::Worker* w, detail::Exchange* e, std::uint32_t s,
-                                              std::uint32_t g) { return Suspension(w, e, s, g); });
+  detail::Exchange& exchange = detail::exchange_of(*this);
+  detail::Worker* worker = exchange.worker();
+  std::uint32_t generation = 0;
+  if (worker == nullptr || !worker->suspend(exchange, worker->handler_timeout(exchange), generation)) return {};
+  return Suspension(worker, &exchange, exchange.async().slot, generation);
 }
 
 void Context::stream_body(BodyWriter& writer, std::uint64_t length) {

@@ -284,6 +284,21 @@ std::pair<std::uint32_t, std::uint32_t> Worker::begin_pending(ExchangeOwner& own
   return {slot, entry.generation};
 }
 
+bool Worker::suspend(Exchange& exchange, Clock::duration timeout, std::uint32_t& generation) {
+  AsyncState& async = exchange.async();
+  if (async.owner == nullptr || async.pending) return false;
+  const auto [slot, issued] = begin_pending(*async.owner, timeout);
+  async.pending = true;
+  async.slot = slot;
+  generation = issued;
+  return true;
+}
+
+Clock::duration Worker::handler_timeout(const Exchange& exchange) const {
+  const std::chrono::milliseconds route = exchange.route().handler_timeout;
+  return route.count() != 0 ? Clock::duration(route) : Clock::duration(config_.timeouts.handler);
+}
+
 void Worker::end_pending(std::uint32_t slot) {
   PendingSlot& entry = pending_[slot];
   if (entry.owner == nullptr) return;

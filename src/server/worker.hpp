@@ -182,6 +182,12 @@ class Worker final {
   /// Worker thread: the exchange served by owner waits for its answer until timeout (none when
   /// timeout is Clock::duration::max()).
   std::pair<std::uint32_t, std::uint32_t> begin_pending(ExchangeOwner& owner, Clock::duration timeout);
+  /// Worker thread: exchange's answer comes later (Context::defer and suspend, a proxied
+  /// request): it is registered in the table until timeout (Clock::duration::max(): none) and
+  /// marked pending. False when it cannot wait (not served by a session, or pending already).
+  bool suspend(Exchange& exchange, Clock::duration timeout, std::uint32_t& generation);
+  /// The deadline of a handler's later answer: its route's timeout, else timeouts.handler_ms.
+  Clock::duration handler_timeout(const Exchange& exchange) const;
   /// Worker thread: the pending answer came (or its connection closed).
   void end_pending(std::uint32_t slot);
   /// Worker thread: the owner still waiting on this ticket, or null.

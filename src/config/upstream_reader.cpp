@@ -13,6 +13,7 @@ constexpr IntRange kResolveMs{0, kOneDayMs};
 constexpr IntRange kWeight{1, 1000};
 constexpr IntRange kIdlePerHost{0, 100000};
 constexpr IntRange kMaxRequests{0, kMaxInt};
+constexpr IntRange kMaxTunnels{0, 1000000};
 
 bool is_upstream_name(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -48,6 +49,10 @@ void read_upstream(ObjectReader& r, UpstreamConfig& c) {
     k.duration_ms("idle_timeout_ms", c.keepalive.idle_timeout, kTimeoutMs);
     k.integer("max_requests", c.keepalive.max_requests, kMaxRequests);
     k.duration_ms("max_lifetime_ms", c.keepalive.max_lifetime, kTimeoutMs);
+  });
+  r.object("tunnels", [&](ObjectReader& t) {
+    t.duration_ms("idle_timeout_ms", c.tunnels.idle_timeout, kTimeoutMs);
+    t.integer("max_per_worker", c.tunnels.max_per_worker, kMaxTunnels);
   });
   r.duration_ms("resolve_every_ms", c.resolve_every, kResolveMs);
 }

@@ -33,6 +33,20 @@ class ExchangeTask {
   ~ExchangeTask() = default;
 };
 
+/// Where a client connection goes when its exchange switches protocols (a proxied 101): from
+/// then on it is no HTTP session's.
+class ProtocolSwitch {
+ public:
+  /// Takes the client's socket: fd, still registered with the worker's poller (Socket::adopt),
+  /// the bytes not yet written to it (the 101's head, at least) and the bytes read from it beyond
+  /// the request (the new protocol's first bytes), both valid only during the call. false: it
+  /// could not, and the descriptor was closed.
+  virtual bool take_client(int fd, std::string_view unsent, std::string_view unread) = 0;
+
+ protected:
+  ~ProtocolSwitch() = default;
+};
+
 /// The session serving an exchange, as the exchange's asynchronous side sees it. Worker thread
 /// only: other threads reach it through the worker's table of pending answers (Context::defer).
 class ExchangeOwner {
@@ -53,6 +67,12 @@ class ExchangeOwner {
   /// The streamed body cannot be completed (an upstream died mid-body): the connection closes
   /// before the body's end, so the client never mistakes it for a complete one.
   virtual void abort_body() = 0;
+
+  /// The response filled in place is a 101: its head is queued, the exchange ends, and the
+  /// connection goes to `to` (ProtocolSwitch::take_client), within this call; the session is
+  /// closed when it returns. False, with nothing changed, when the session cannot hand its
+  /// connection over (a file of an earlier pipelined response is still being sent).
+  virtual bool switch_protocols(ProtocolSwitch& to) = 0;
 
   /// A paused task takes request body again.
   virtual void resume_request_body() = 0;

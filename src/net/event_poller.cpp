@@ -65,6 +65,10 @@ error_code EventPoller::watch_output(int fd, PollTarget& target) {
   return control(epfd_, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &target);
 }
 
+error_code EventPoller::retarget(int fd, PollTarget& target) {
+  return control(epfd_, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &target);
+}
+
 void EventPoller::remove(int fd) {
   epoll_event ignored{};
   ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ignored);

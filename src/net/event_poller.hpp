@@ -68,6 +68,10 @@ class EventPoller final {
   /// edge alone would cost every new connection a round of the loop for nothing. If the socket
   /// already has room, the edge comes at once.
   boost::system::error_code watch_output(int fd, PollTarget& target);
+  /// Hands fd's registration to another target, with output watched from now on (a socket that
+  /// changes owner: a session's client becoming one end of a tunnel). The kernel checks the
+  /// socket's readiness again, so an edge the old owner was told of and never acted on comes again.
+  boost::system::error_code retarget(int fd, PollTarget& target);
   /// Unregisters fd, for a descriptor whose socket other descriptors keep open (close(2) alone
   /// would leave it in the set).
   void remove(int fd);

@@ -35,6 +35,28 @@ boost::system::error_code Socket::open(int fd, EventPoller& poller, PollTarget& 
   return {};
 }
 
+boost::system::error_code Socket::adopt(int fd, EventPoller& poller, PollTarget& owner) {
+  close();
+  fd_ = fd;
+  poller_ = &poller;
+  owner_ = &owner;
+  if (boost::system::error_code ec = poller.retarget(fd, owner)) {
+    ::close(fd_);
+    fd_ = -1;
+    return ec;
+  }
+  readable_ = true;
+  output_watched_ = true;
+  return {};
+}
+
+int Socket::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  readable_ = end_pending_ = output_watched_ = nodelay_ = false;
+  return fd;
+}
+
 boost::system::error_code Socket::connect(const sockaddr* address, socklen_t length,
                                           EventPoller& poller, PollTarget& owner) {
   close();

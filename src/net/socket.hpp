@@ -47,6 +47,12 @@ class Socket final {
   /// Takes an open, non-blocking, close-on-exec descriptor (just accepted) and registers it for
   /// owner's events. On failure the descriptor is closed.
   boost::system::error_code open(int fd, EventPoller& poller, PollTarget& owner);
+  /// Takes a descriptor registered with poller by another owner (release()d by it), and makes
+  /// owner its target. Input is assumed waiting (one read tells); output is watched. On failure
+  /// the descriptor is closed.
+  boost::system::error_code adopt(int fd, EventPoller& poller, PollTarget& owner);
+  /// Gives the descriptor up without closing it, still registered with the poller (for adopt()).
+  int release();
   /// Starts a non-blocking connect to address on a new descriptor registered for owner's events,
   /// output included: the first output edge (or an error) says the connect ended, and
   /// finish_connect() says how. On failure nothing stays open.

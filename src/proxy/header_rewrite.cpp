@@ -73,6 +73,24 @@ std::string_view target_path(std::string_view path, const std::string& strip) {
 
 }  // namespace
 
+std::string_view field_value(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (iequals(fields[i].name.in(base), name)) return fields[i].value.in(base);
+  }
+  return {};
+}
+
+std::string_view requested_upgrade(const Exchange& ex) {
+  const RequestHead& head = ex.head();
+  if (head.version < 11) return {};
+  const HeaderEntry* fields = &ex.header(0);
+  if (!any_connection_field(fields, head.header_count) ||
+      !named_by_connection("upgrade", ex.base(), fields, head.header_count)) {
+    return {};
+  }
+  return trim(field_value("upgrade", ex.base(), fields, head.header_count));
+}
+
 UpstreamFraming upstream_framing(const RequestHead& head) {
   if (head.chunked) return UpstreamFraming::kChunked;
   if (head.has_content_length && head.content_length > 0) return UpstreamFraming::kContentLength;
@@ -171,6 +189,12 @@ void write_upstream_head(ByteBuffer& out, const Exchange& ex, const ForwardOptio
     put(out, ";proto=http\r\n");
   }
   if (options.via) put(out, head.version == 10 ? "Via: 1.0 surged\r\n" : "Via: 1.1 surged\r\n");
+  if (has_connection) {
+    if (const std::string_view upgrade = requested_upgrade(ex); !upgrade.empty()) {
+      put_field(out, "Upgrade", upgrade);
+      put(out, "Connection: upgrade\r\n");
+    }
+  }
   if (!ex.request_id().empty()) put_field(out, "X-Request-ID", ex.request_id());
   put(out, "\r\n");
 }

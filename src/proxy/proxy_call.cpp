@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/grammar.hpp"
+#include "proxy/tunnel.hpp"
 
 namespace surge::detail {
 namespace {
@@ -70,7 +71,16 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
   call->framing_ = upstream_framing(exchange.head());
   call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
   call->replayable_ = replayable_request(exchange);
+  call->upgrade_ = !requested_upgrade(exchange).empty();
   call->parser_.emplace(route.limits, call->fields_.data(), call->response_to());
+  if (call->upgrade_ && !pool.tunnel_room()) {
+    pool.stats().tunnels_refused.add();
+    status = 503;
+    reason = "too many tunnels (tunnels.max_per_worker)";
+    log.warn("upstream \"{}\": {} (503)", pool.cluster().name(), reason);
+    call->destroy();
+    return nullptr;
+  }
   if (!call->open_connection(false, status, reason)) {
     log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
     call->destroy();
@@ -339,6 +349,10 @@ bool ProxyCall::parse_buffered() {
         parser_.emplace(route_.limits, fields_.data(), response_to());
         continue;
       }
+      if (parser_->head().switching_protocols()) {
+        switch_to_tunnel();
+        return false;
+      }
       if (!begin_response()) return false;
       continue;
     }
@@ -412,6 +426,55 @@ bool ProxyCall::begin_response() {
   responding_ = true;
   owner->complete();  // the head goes out; HEAD, 204 and 304 end the exchange here (on_cancelled)
   return !done_;
+}
+
+void ProxyCall::switch_to_tunnel() {
+  // The parser let a 101 through only because the client asked to upgrade.
+  if (!request_sent_) {
+    host_->stats().bad_responses.add();
+    fail(502, "UB", "upstream switched protocols before taking the whole request");
+    return;
+  }
+  const ResponseHead& h = parser_->head();
+  ResponseState& response = exchange_->response();
+  const char* base = connection_->input().data();
+  response.clear();
+  response.set_status(101);
+  for (std::size_t i = 0; i < h.header_count; ++i) {
+    const HeaderEntry& f = fields_[i];
+    if (passes_to_client(f, base, fields_.data(), h.header_count)) {
+      response.append_header(f.name.in(base), f.value.in(base));
+    }
+  }
+  // The hop-by-hop pair that makes the switch, for the client's leg: the protocol the upstream
+  // chose (the client's own offer when it named none).
+  std::string_view protocol = field_value("upgrade", base, fields_.data(), h.header_count);
+  if (protocol.empty()) protocol = requested_upgrade(*exchange_);
+  response.append_header("Upgrade", protocol);
+  response.append_header("Connection", "upgrade");
+  response.mark_answered();
+  ExchangeOwner* owner = exchange_->async().owner;
+  if (!owner->switch_protocols(*this)) {
+    response.clear();
+    fail(502, "UB", "the client connection cannot switch protocols now");
+    return;
+  }
+  // The session is closed, the connection is the tunnel's: nothing of either is touched again.
+  done_ = true;
+  exchange_ = nullptr;
+  connection_ = nullptr;
+}
+
+bool ProxyCall::take_client(int fd, std::string_view unsent, std::string_view unread) {
+  ByteBuffer& in = connection_->input();
+  // What the client is owed: the 101's head, then whatever the upstream sent behind its own.
+  std::string_view early(in.data() + parsed_, in.size() - parsed_);
+  std::string to_client;  // no allocation worth avoiding: once per tunnel
+  to_client.reserve(unsent.size() + early.size());
+  to_client.append(unsent).append(early);
+  log_.debug("upstream \"{}\" {}: switching protocols", pool_.cluster().name(),
+             pool_.cluster().hosts()[host_->index()]->address());
+  return Tunnel::open(pool_, *host_, *connection_, fd, to_client, unread, log_);
 }
 
 void ProxyCall::end_response() {
@@ -490,7 +553,9 @@ void ProxyCall::wait_for(Waiting what) {
   }
 }
 
-ResponseTo ProxyCall::response_to() const { return {.head = exchange_->head().method == Method::kHead}; }
+ResponseTo ProxyCall::response_to() const {
+  return {.head = exchange_->head().method == Method::kHead, .upgrade = upgrade_};
+}
 
 bool ProxyCall::exchange_done_cleanly() const {
   // The whole request went up, the whole response came back, and nothing else is on the wire.

@@ -31,7 +31,7 @@ namespace surge::detail {
 /// response comes back as it arrives, with back-pressure both ways: the client's body pauses
 /// while the upstream has not taken 64 KiB, and the upstream is not read while the client is
 /// behind. Memory is the connection's read buffer and the request bytes not yet sent.
-class ProxyCall final : public ExchangeTask, public UpstreamUser {
+class ProxyCall final : public ExchangeTask, public UpstreamUser, public ProtocolSwitch {
  public:
   /// A call for exchange with a connection to one of pool's hosts (idle or connecting), or null
   /// when none can be had: then status and reason say what to answer (503: the host has no
@@ -51,6 +51,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser {
   void on_upstream_events(std::uint32_t events) override;
   void on_upstream_deadline() override;
 
+  bool take_client(int fd, std::string_view unsent, std::string_view unread) override;
+
  private:
   ProxyCall(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool, spdlog::logger& log);
   ~ProxyCall() = default;
@@ -65,6 +67,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser {
   void read_response();
   bool parse_buffered();
   bool begin_response();
+  void switch_to_tunnel();
   void end_response();
   bool retry_if_raced(std::string_view reason);
   void fail(int status, std::string_view flag, std::string_view reason);
@@ -97,6 +100,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser {
   bool client_behind_ = false;     // write_body said stop
   bool replayable_ = false;        // out_ holds the whole request so far and it may be sent again
   bool retried_ = false;
+  bool upgrade_ = false;           // the client asked to switch protocols (a 101 may answer)
   bool in_pump_ = false;
   bool again_ = false;             // something changed during the pump: go round once more
 };

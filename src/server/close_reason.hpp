@@ -19,6 +19,7 @@ enum class CloseReason : std::uint8_t {
   kReclaimed,       // idle, closed to admit a new connection at limits.max_connections_per_worker
   kBodyTooSlow,     // request body below timeouts.body_min_bytes_per_s (slow POST)
   kReaderTooSlow,   // response read below timeouts.send_min_bytes_per_s
+  kUpgraded,        // handed over to a tunnel after a 101 (the tunnel closes it later)
   kCount
 };
 
@@ -26,7 +27,8 @@ constexpr std::string_view to_string(CloseReason r) {
   constexpr std::string_view kNames[] = {"client",        "idle_timeout", "header_timeout",
                                          "body_timeout",  "write_timeout", "limit",
                                          "bad_request",   "server",        "error",
-                                         "reclaimed",     "body_too_slow", "reader_too_slow"};
+                                         "reclaimed",     "body_too_slow", "reader_too_slow",
+                                         "upgraded"};
   return kNames[static_cast<std::size_t>(r)];
 }
 

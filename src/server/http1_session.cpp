@@ -396,6 +396,32 @@ void Http1Session::abort_body() {
   close(CloseReason::kError);
 }
 
+bool Http1Session::switch_protocols(ProtocolSwitch& to) {
+  // Never from inside a call out (the session's own code runs on after it), nor with a file of an
+  // earlier pipelined response still to send (its bytes are not in the buffer to hand over).
+  if (exchange_ == nullptr || !exchange_->async().pending || calling_out_ || out_.has_file() ||
+      phase_ != Phase::kServing) {
+    return false;
+  }
+  worker_.end_pending(exchange_->async().slot);
+  exchange_->async().pending = false;
+  exchange_->async().task = nullptr;  // the task is the caller, and goes on as the tunnel's maker
+  ++requests_;
+  worker_.stats().requests.add();
+  exchange_->run_completion_calls();
+  const std::size_t out_before = out_.buffer().size();
+  // A 101 has no body and no framing: the head alone, without a Connection field of ours.
+  worker_.writer().write(out_.buffer(), exchange_->response(), {});
+  ++queued_;
+  if (!app_->observers.empty()) observe(out_.buffer().size() - out_before, RequestError::kNone);
+  // Whatever the client sent after the request is the new protocol's, and goes with the socket.
+  const std::string_view unread(input_.data() + input_.position(), input_.size() - input_.position());
+  const int fd = socket_.release();
+  const bool taken = to.take_client(fd, out_.unsent(), unread);
+  close(taken ? CloseReason::kUpgraded : CloseReason::kError);
+  return true;
+}
+
 void Http1Session::resume_request_body() {
   if (!body_paused_ || phase_ == Phase::kClosed) return;
   body_paused_ = false;

@@ -81,6 +81,7 @@ class Http1Session final : public PollTarget,
   bool write_body(std::string_view piece) override;
   void end_body() override;
   void abort_body() override;
+  bool switch_protocols(ProtocolSwitch& to) override;
   void resume_request_body() override;
 
  private:

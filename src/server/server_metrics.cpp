@@ -27,6 +27,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   struct UpstreamTotals {
     double requests = 0, reused = 0, connects = 0, connect_failures = 0, timeouts = 0, resets = 0;
     double bad_responses = 0, retries = 0, discarded_idle = 0, active = 0, idle = 0;
+    double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
   } up;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
   std::array<double, static_cast<std::size_t>(RequestError::kCount)> rejected{};
@@ -62,6 +63,10 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.discarded_idle += static_cast<double>(u.discarded_idle.value());
     up.active += static_cast<double>(u.active.value());
     up.idle += static_cast<double>(u.idle.value());
+    up.tunnels_opened += static_cast<double>(u.tunnels_opened.value());
+    up.tunnels_refused += static_cast<double>(u.tunnels_refused.value());
+    up.tunnel_idle_timeouts += static_cast<double>(u.tunnel_idle_timeouts.value());
+    up.tunnels += static_cast<double>(u.tunnels.value());
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
     connections.add(s.connections);
@@ -115,6 +120,14 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
                up.discarded_idle);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, up.active);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, up.idle);
+  sink.gauge("surge_upstream_tunnels", "Open tunnels (WebSocket and other Upgrades relayed after a 101).", {},
+             up.tunnels);
+  sink.counter("surge_upstream_tunnels_opened_total", "Connections that became tunnels after the upstream's 101.",
+               {}, up.tunnels_opened);
+  sink.counter("surge_upstream_tunnels_refused_total",
+               "Upgrade requests answered 503 at tunnels.max_per_worker.", {}, up.tunnels_refused);
+  sink.counter("surge_upstream_tunnel_idle_timeouts_total", "Tunnels closed idle past tunnels.idle_timeout_ms.",
+               {}, up.tunnel_idle_timeouts);
   pool_metrics(sink, "buffers", buffers.capacity, buffers.in_use, buffers.misses);
   pool_metrics(sink, "contexts", exchanges.capacity, exchanges.in_use, exchanges.misses);
   pool_metrics(sink, "connections", connections.capacity, connections.in_use, connections.misses);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "http/response_state.hpp"
 #include "memory/byte_buffer.hpp"
@@ -38,6 +39,7 @@ class SessionOutput final {
   bool pending() const { return position_ < buffer_.size() || file_.fd >= 0; }
   /// Buffered bytes not yet sent.
   std::size_t backlog() const { return buffer_.size() - position_; }
+  std::string_view unsent() const { return buffer_.view().substr(position_); }
   /// Bytes sent since the last take_sent() (for rate checks and metrics).
   std::uint64_t take_sent() {
     const std::uint64_t sent = sent_;

@@ -188,6 +188,7 @@ void Worker::close_everything() {
   draining_ = true;
   for (auto& acceptor : acceptors_) acceptor->stop();
   while (!sessions_.empty()) sessions_.front()->abort(CloseReason::kServer);
+  upstreams_.close_tunnels();
 }
 
 Http1Session* Worker::new_session() { return sessions_pool_->create(*this); }
@@ -204,6 +205,8 @@ void Worker::destroy_closed() {
   for (Http1Session* session : closed_in_round_) free_session(session);
   closed_in_round_.clear();
   upstreams_.after_round();
+  // A draining worker also waits for its tunnels, which close without telling it.
+  if (draining_) maybe_finish();
 }
 
 void Worker::free_session(Http1Session* session) {
@@ -226,7 +229,7 @@ void Worker::on_closed(Http1Session& session, CloseReason reason) {
 }
 
 void Worker::maybe_finish() {
-  if (draining_ && open_ == 0 && !stopped_) {
+  if (draining_ && open_ == 0 && !stopped_ && upstreams_.tunnel_count() == 0) {
     stopped_ = true;
     tick_.cancel();
     io_.stop();

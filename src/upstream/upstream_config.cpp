@@ -42,7 +42,8 @@ void validate(const UpstreamConfig& c) {
   for (auto [value, key] : {std::pair{c.timeouts.connect, "timeouts/connect_ms"},
                             std::pair{c.timeouts.read, "timeouts/read_ms"},
                             std::pair{c.timeouts.send, "timeouts/send_ms"},
-                            std::pair{c.keepalive.idle_timeout, "keepalive/idle_timeout_ms"}}) {
+                            std::pair{c.keepalive.idle_timeout, "keepalive/idle_timeout_ms"},
+                            std::pair{c.tunnels.idle_timeout, "tunnels/idle_timeout_ms"}}) {
     if (value < milliseconds(1) || value > milliseconds(86400000)) {
       throw std::invalid_argument(subject + key + ": expected 1 to 86400000");
     }

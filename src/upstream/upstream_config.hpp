@@ -38,11 +38,22 @@ struct UpstreamKeepalive {
   bool operator==(const UpstreamKeepalive&) const = default;
 };
 
+/// Connections that became byte tunnels after the upstream's 101 (WebSocket and other Upgrades).
+struct UpstreamTunnels {
+  // Closed after this long with no byte either way. Long: WebSocket clients go quiet for minutes
+  // (nginx's 60 s proxy_read_timeout cuts them); HAProxy's configs commonly set `timeout tunnel 1h`.
+  std::chrono::milliseconds idle_timeout{3600000};
+  std::uint32_t max_per_worker = 10000;  // open tunnels per worker; an Upgrade over it gets 503
+
+  bool operator==(const UpstreamTunnels&) const = default;
+};
+
 struct UpstreamConfig {
   std::string name;  // the key in "upstreams"; routes name it
   std::vector<UpstreamServerConfig> servers;
   UpstreamTimeouts timeouts;
   UpstreamKeepalive keepalive;
+  UpstreamTunnels tunnels;
   // How often names are resolved again, off the workers (a Kubernetes headless service changes
   // its addresses). 0: only at start and reload.
   std::chrono::milliseconds resolve_every{30000};

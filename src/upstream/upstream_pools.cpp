@@ -111,7 +111,8 @@ void HostPool::close_idle() {
 // --- ClusterPool ---------------------------------------------------------------------------
 
 ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller,
-                         SlabPool& buffers, std::vector<UpstreamConnection*>& closed, UpstreamStats& stats)
+                         SlabPool& buffers, std::vector<UpstreamConnection*>& closed,
+                         std::vector<UpstreamTunnel*>& closed_tunnels, UpstreamStats& stats)
     : handle_(handle),
       cluster_(handle->cluster),
       poller_(poller),
@@ -120,7 +121,10 @@ ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, Eve
       lists_{DeadlineList<UpstreamConnection>(cluster_->config().timeouts.connect),
              DeadlineList<UpstreamConnection>(cluster_->config().timeouts.read),
              DeadlineList<UpstreamConnection>(cluster_->config().timeouts.send),
-             DeadlineList<UpstreamConnection>(cluster_->config().keepalive.idle_timeout)} {
+             DeadlineList<UpstreamConnection>(cluster_->config().keepalive.idle_timeout)},
+      tunnel_idle_(cluster_->config().tunnels.idle_timeout),
+      closed_tunnels_(closed_tunnels),
+      stats_(stats) {
   for (std::size_t i = 0; i < cluster_->hosts().size(); ++i) {
     hosts_.push_back(std::make_unique<HostPool>(*this, i, stats));
   }
@@ -135,6 +139,25 @@ std::size_t ClusterPool::pick_host() {
 
 void ClusterPool::expire(Clock::time_point now) {
   for (auto& list : lists_) list.expire(now);
+  tunnel_idle_.expire(now);
+}
+
+void ClusterPool::add_tunnel(UpstreamTunnel& tunnel) {
+  tunnels_.push_front(tunnel);
+  stats_.tunnels_opened.add();
+  stats_.tunnels.add(1);
+  touch_tunnel(tunnel);
+}
+
+void ClusterPool::end_tunnel(UpstreamTunnel& tunnel) {
+  tunnel.disarm();
+  tunnels_.remove(tunnel);
+  stats_.tunnels.add(-1);
+  closed_tunnels_.push_back(&tunnel);
+}
+
+void ClusterPool::close_tunnels() {
+  while (UpstreamTunnel* tunnel = tunnels_.front()) tunnel->close_now();
 }
 
 ClusterPool::~ClusterPool() {
@@ -169,6 +192,7 @@ void ClusterPool::close_idle() {
 // --- UpstreamPools -------------------------------------------------------------------------
 
 UpstreamPools::~UpstreamPools() {
+  close_tunnels();
   for (auto& pool : pools_) pool->close_idle();
   after_round();
   // Lent connections belong to requests that the worker cancels before it goes; what is left
@@ -179,7 +203,7 @@ ClusterPool& UpstreamPools::pool(const std::shared_ptr<const ClusterHandle>& han
   for (auto& pool : pools_) {
     if (&pool->cluster() == handle->cluster.get()) return *pool;
   }
-  pools_.push_back(std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, stats_));
+  pools_.push_back(std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, closed_tunnels_, stats_));
   return *pools_.back();
 }
 
@@ -195,6 +219,8 @@ void UpstreamPools::tick(Clock::time_point now) {
 }
 
 void UpstreamPools::after_round() {
+  for (UpstreamTunnel* tunnel : closed_tunnels_) delete tunnel;
+  closed_tunnels_.clear();
   for (UpstreamConnection* c : closed_) {
     poller_.forget(*c);
     delete c;
@@ -204,6 +230,16 @@ void UpstreamPools::after_round() {
 
 void UpstreamPools::close_idle() {
   for (auto& pool : pools_) pool->close_idle();
+}
+
+void UpstreamPools::close_tunnels() {
+  for (auto& pool : pools_) pool->close_tunnels();
+}
+
+std::size_t UpstreamPools::tunnel_count() const {
+  std::size_t count = 0;
+  for (const auto& pool : pools_) count += pool->tunnel_count();
+  return count;
 }
 
 }  // namespace surge::detail

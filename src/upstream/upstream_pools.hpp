@@ -34,6 +34,27 @@ struct UpstreamStats {
   Counter discarded_idle;   // idle connections the upstream closed (or that sent stray bytes)
   Gauge active;
   Gauge idle;
+  Counter tunnels_opened;   // connections relayed as bytes after a 101
+  Counter tunnels_refused;  // Upgrade requests over tunnels.max_per_worker (503)
+  Counter tunnel_idle_timeouts;
+  Gauge tunnels;
+};
+
+/// A client connection and an upstream connection relayed as bytes after the upstream's 101
+/// (proxy/Tunnel). Its cluster's pool counts it against tunnels.max_per_worker, closes it when
+/// idle past tunnels.idle_timeout and at shutdown, and frees it after the poller's round in
+/// which it closed. Its upstream connection stays lent to it, never pooled, so a cluster
+/// replaced by a reload keeps its pool until its tunnels end.
+class UpstreamTunnel : public DeadlineHook, public ListHook {
+ public:
+  virtual ~UpstreamTunnel() = default;
+  /// Idle past the cluster's tunnels.idle_timeout.
+  virtual void on_deadline() = 0;
+  /// Closes both ends now (the worker stops).
+  virtual void close_now() = 0;
+
+ protected:
+  UpstreamTunnel() = default;
 };
 
 /// The connections of one worker to one host.
@@ -77,7 +98,8 @@ enum class UpstreamWait : std::uint8_t { kConnect, kRead, kSend, kIdle, kCount }
 class ClusterPool final {
  public:
   ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller, SlabPool& buffers,
-              std::vector<UpstreamConnection*>& closed, UpstreamStats& stats);
+              std::vector<UpstreamConnection*>& closed, std::vector<UpstreamTunnel*>& closed_tunnels,
+              UpstreamStats& stats);
   ClusterPool(const ClusterPool&) = delete;
   ClusterPool& operator=(const ClusterPool&) = delete;
 
@@ -86,6 +108,8 @@ class ClusterPool final {
   bool retired() const { return handle_.expired(); }
   EventPoller& poller() const { return poller_; }
   SlabPool& buffers() const { return buffers_; }
+  /// The worker's upstream counters (every cluster together).
+  UpstreamStats& stats() const { return stats_; }
   HostPool& host(std::size_t index) { return *hosts_[index]; }
   std::size_t host_count() const { return hosts_.size(); }
   /// The next host in the cluster's weighted round-robin order (this worker's own position).
@@ -102,6 +126,17 @@ class ClusterPool final {
   void bury(UpstreamConnection* connection) { closed_.push_back(connection); }
   void close_idle();
 
+  /// Whether one more tunnel fits under tunnels.max_per_worker.
+  bool tunnel_room() const { return tunnels_.size() < cluster_->config().tunnels.max_per_worker; }
+  std::size_t tunnel_count() const { return tunnels_.size(); }
+  /// A tunnel opened: counted, and its idle deadline armed.
+  void add_tunnel(UpstreamTunnel& tunnel);
+  /// Bytes moved through it: its idle deadline starts again.
+  void touch_tunnel(UpstreamTunnel& tunnel) { tunnel_idle_.arm(tunnel, poller_.now()); }
+  /// It closed (both ends): its memory goes after the poller's round.
+  void end_tunnel(UpstreamTunnel& tunnel);
+  void close_tunnels();
+
   /// Memory for the per-request state of a proxy route (one size per pool): blocks given back are
   /// kept for the next request, so a warm worker does not allocate. Poisoned while kept.
   void* take_block(std::size_t size);
@@ -116,6 +151,10 @@ class ClusterPool final {
   std::vector<UpstreamConnection*>& closed_;
   std::vector<std::unique_ptr<HostPool>> hosts_;
   std::array<DeadlineList<UpstreamConnection>, static_cast<std::size_t>(UpstreamWait::kCount)> lists_;
+  IntrusiveList<UpstreamTunnel> tunnels_;
+  DeadlineList<UpstreamTunnel> tunnel_idle_;
+  std::vector<UpstreamTunnel*>& closed_tunnels_;
+  UpstreamStats& stats_;
   std::size_t open_ = 0;
   std::size_t next_pick_ = 0;
   std::vector<void*> free_blocks_;
@@ -141,6 +180,10 @@ class UpstreamPools final {
   void after_round();
   /// Shutdown: closes the idle connections.
   void close_idle();
+  /// The worker stops: closes every tunnel.
+  void close_tunnels();
+  /// Open tunnels, every cluster together (a draining worker waits for them).
+  std::size_t tunnel_count() const;
   const std::vector<std::unique_ptr<ClusterPool>>& pools() const { return pools_; }
   /// Any thread (the exporter).
   const UpstreamStats& stats() const { return stats_; }
@@ -151,6 +194,7 @@ class UpstreamPools final {
   UpstreamStats stats_;
   std::vector<std::unique_ptr<ClusterPool>> pools_;
   std::vector<UpstreamConnection*> closed_;
+  std::vector<UpstreamTunnel*> closed_tunnels_;
 };
 
 }  // namespace surge::detail

@@ -13,6 +13,7 @@ TEST(UpstreamReader, ReadsServersTimeoutsAndKeepalive) {
       "servers": [{"address": "127.0.0.1:9001"}, {"address": "app-2.internal:9001", "weight": 2}],
       "timeouts": {"connect_ms": 100, "read_ms": 200, "send_ms": 300},
       "keepalive": {"idle_per_host": 8, "idle_timeout_ms": 1000, "max_requests": 5, "max_lifetime_ms": 9000},
+      "tunnels": {"idle_timeout_ms": 60000, "max_per_worker": 7},
       "resolve_every_ms": 0}}})", "test.json");
   ASSERT_EQ(c.upstreams.size(), 1u);
   const detail::UpstreamConfig& u = c.upstreams[0];
@@ -25,7 +26,20 @@ TEST(UpstreamReader, ReadsServersTimeoutsAndKeepalive) {
   EXPECT_EQ(u.timeouts.send.count(), 300);
   EXPECT_EQ(u.keepalive.idle_per_host, 8u);
   EXPECT_EQ(u.keepalive.max_requests, 5u);
+  EXPECT_EQ(u.tunnels.idle_timeout.count(), 60000);
+  EXPECT_EQ(u.tunnels.max_per_worker, 7u);
   EXPECT_EQ(u.resolve_every.count(), 0);
+}
+
+TEST(UpstreamReader, TunnelsDefaultToLongIdleAndAWorkerCap) {
+  const detail::DaemonConfig c =
+      detail::parse_config(R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:9001"}]}}})", "test.json");
+  EXPECT_EQ(c.upstreams[0].tunnels.idle_timeout.count(), 3600000);
+  EXPECT_EQ(c.upstreams[0].tunnels.max_per_worker, 10000u);
+  EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}], "tunnels": {"idle_timeout_ms": 0}}}})").first,
+            "/upstreams/app/tunnels/idle_timeout_ms");
+  EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}], "tunnels": {"max_per_worker": -1}}}})").first,
+            "/upstreams/app/tunnels/max_per_worker");
 }
 
 TEST(UpstreamReader, RefusesWhatCannotWorkAtItsPath) {

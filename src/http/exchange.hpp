@@ -20,13 +20,23 @@ namespace surge::detail {
 
 class Worker;
 
+/// What a proxied request's upstream did, for the access log (nginx's $upstream_addr,
+/// $upstream_status, $upstream_header_time). An empty address: not proxied.
+struct UpstreamTrace {
+  std::string_view address;  // the host as configured (its cluster outlives the exchange)
+  int status = 0;            // the upstream's status; 0 when none came (a failure)
+  std::chrono::nanoseconds duration{0};  // request taken -> response head, or the failure
+};
+
 /// The asynchronous side of an exchange: who serves it, whether its answer is pending, and the
 /// task working on it after the handler returned.
+
 struct AsyncState {
   ExchangeOwner* owner = nullptr;  // the session serving the exchange (null in unit tests)
   bool pending = false;            // the answer comes later (Context::defer / suspend)
   std::uint32_t slot = 0;          // while pending: its entry in the worker's table
   ExchangeTask* task = nullptr;    // streams the bodies or answers later; told of a cancel
+  UpstreamTrace upstream;          // set by a proxy route
 };
 
 /// Connects an embedder's BodyReader / BodyWriter (the public API) to the session's task

@@ -251,6 +251,18 @@ std::string_view AccessLine::combined(const AccessRecord& record,
   } else {
     append_ncsa(out, record.request_id, kMaxRequestIdBytes, true);
   }
+  if (!record.upstream.empty()) {
+    append(out, " ");
+    append_ncsa(out, record.upstream, kMaxUpstreamBytes, true);
+    append(out, " ");
+    if (record.upstream_status == 0) {
+      append(out, "-");
+    } else {
+      append_number(out, record.upstream_status);
+    }
+    append(out, " ");
+    append_duration(out, record.upstream_duration);
+  }
   return {out.data(), out.size()};
 }
 
@@ -286,6 +298,19 @@ std::string_view AccessLine::json(const AccessRecord& record,
   append_json_field(out, "user_agent", record.user_agent, kMaxUserAgentBytes);
   append_json_field(out, "referer", record.referer, kMaxRefererBytes);
   append_json_field(out, "error", record.error, kMaxErrorBytes);
+  append_json_field(out, "upstream", record.upstream, kMaxUpstreamBytes);
+  if (record.upstream.empty() || record.upstream_status == 0) {
+    append(out, ",\"upstream_status\":null");
+  } else {
+    append(out, ",\"upstream_status\":");
+    append_number(out, record.upstream_status);
+  }
+  if (record.upstream.empty()) {
+    append(out, ",\"upstream_duration_s\":null");
+  } else {
+    append(out, ",\"upstream_duration_s\":");
+    append_duration(out, record.upstream_duration);
+  }
   append(out, "}");
   return {out.data(), out.size()};
 }

@@ -27,6 +27,11 @@ struct AccessRecord {
   std::string_view user_agent;
   std::string_view referer;
   std::string_view error;  // why the engine refused the request (a metric `kind`), or empty
+  // A proxied request's upstream: its address (empty: not proxied), status (0: none came) and
+  // the time to its response head (or to the failure).
+  std::string_view upstream;
+  int upstream_status = 0;
+  std::chrono::nanoseconds upstream_duration{0};
 };
 
 /// Longest part of each field that is logged, in bytes of the original text; a longer field is
@@ -38,6 +43,7 @@ inline constexpr std::size_t kMaxUserAgentBytes = 512;
 inline constexpr std::size_t kMaxRequestIdBytes = 128;
 inline constexpr std::size_t kMaxRouteBytes = 256;
 inline constexpr std::size_t kMaxMethodBytes = 32;
+inline constexpr std::size_t kMaxUpstreamBytes = 256;
 
 /// Formats lines for one worker: single-threaded, one per worker. The buffer is reserved for the
 /// longest possible line when constructed, so formatting never allocates afterwards. The views
@@ -46,6 +52,9 @@ inline constexpr std::size_t kMaxMethodBytes = 32;
 /// combined (NCSA combined, then two fields of ours; one line, wrapped here):
 ///   192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" 200 2326 "referer"
 ///   "user-agent" 0.000123 request-id
+/// and, for a proxied request only, three more: the upstream host, its status ("-" when it gave
+/// none) and the seconds to its response head (nginx's $upstream_addr $upstream_status
+/// $upstream_header_time): ... request-id 10.0.0.7:9001 200 0.000098
 /// - bytes: the whole response as sent, header included (nginx's $bytes_sent, not %b);
 /// - the request line is "-" (with its quotes) when it was not parsed;
 /// - the duration is in seconds with 6 decimals; an absent referer, user agent or request id
@@ -56,7 +65,8 @@ inline constexpr std::size_t kMaxMethodBytes = 32;
 /// json (one object per line, keys always present and in this order):
 ///   {"time":"2000-10-10T13:55:36.123Z","client":"192.0.2.1","method":"GET","target":"/a",
 ///    "version":"HTTP/1.1","status":200,"bytes":2326,"request_bytes":78,"duration_s":0.000123,
-///    "request_id":"abc","route":"/a","user_agent":"curl/8.0","referer":null,"error":null}
+///    "request_id":"abc","route":"/a","user_agent":"curl/8.0","referer":null,"error":null,
+///    "upstream":null,"upstream_status":null,"upstream_duration_s":null}
 /// - absent strings are null; "error" is the refusal kind ("bad_header_value") or null;
 /// - strings are escaped per RFC 8259 (control characters and DEL as \u00XX); invalid UTF-8 is
 ///   replaced by U+FFFD, one per maximal ill-formed subsequence (Unicode 15, 3.9).
@@ -70,10 +80,10 @@ class AccessLine final {
   /// Longest line either format can produce: the fixed parts, every field at its limit with each
   /// byte escaped as \u00XX, and a "..." per field.
   static constexpr std::size_t kMaxLineBytes =
-      512 +
+      640 +
       6 * (kMaxTargetBytes + kMaxRefererBytes + kMaxUserAgentBytes + kMaxRequestIdBytes +
-           kMaxRouteBytes + kMaxMethodBytes) +
-      6 * 3;
+           kMaxRouteBytes + kMaxMethodBytes + kMaxUpstreamBytes) +
+      7 * 3;
 
  private:
   void set_time(std::chrono::system_clock::time_point now);

@@ -250,6 +250,10 @@ void AccessLog::on_request(const CompletedRequest& request) {
   record.request_id = exchange.request_id();
   record.route = exchange.route().pattern;
   if (request.error != RequestError::kNone) record.error = info(request.error).kind;
+  const UpstreamTrace& upstream = exchange.async().upstream;
+  record.upstream = upstream.address;
+  record.upstream_status = upstream.status;
+  record.upstream_duration = upstream.duration;
 
   const auto now = clock_();
   const std::string_view line =

@@ -68,6 +68,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
                              spdlog::logger& log, int& status, std::string_view& reason) {
   // From the pool's block cache: a warm worker proxies without allocating.
   auto* call = new (pool.take_block(sizeof(ProxyCall))) ProxyCall(exchange, route, pool, log);
+  call->started_ = Clock::now();
   call->framing_ = upstream_framing(exchange.head());
   call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
   call->replayable_ = replayable_request(exchange);
@@ -82,6 +83,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
     return nullptr;
   }
   if (!call->open_connection(false, status, reason)) {
+    exchange.async().upstream = {call->host_address(), 0, Clock::now() - call->started_};
     log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
     call->destroy();
     return nullptr;
@@ -125,6 +127,7 @@ bool ProxyCall::open_connection(bool fresh_only, int& status, std::string_view& 
       reason = no_address ? "no address for the upstream host" : "cannot connect to the upstream";
       return false;
     }
+    connect_started_ = Clock::now();
     wait_for(Waiting::kConnect);
   }
   connection_->count_request();
@@ -232,6 +235,7 @@ bool ProxyCall::finish_connect() {
   }
   connection_->set_connecting(false);
   connection_->socket().set_nodelay();
+  host_->stats().connect.observe(Clock::now() - connect_started_);
   wait_for(Waiting::kNothing);
   return true;
 }
@@ -349,6 +353,7 @@ bool ProxyCall::parse_buffered() {
         parser_.emplace(route_.limits, fields_.data(), response_to());
         continue;
       }
+      observe_head();
       if (parser_->head().switching_protocols()) {
         switch_to_tunnel();
         return false;
@@ -413,6 +418,7 @@ bool ProxyCall::begin_response() {
       if (ec) break;
     }
     release_connection(exchange_done_cleanly());
+    host_->stats().total.observe(Clock::now() - started_);
     responding_ = true;
     done_ = true;
     exchange_->async().task = nullptr;
@@ -477,7 +483,21 @@ bool ProxyCall::take_client(int fd, std::string_view unsent, std::string_view un
   return Tunnel::open(pool_, *host_, *connection_, fd, to_client, unread, log_);
 }
 
+void ProxyCall::observe_head() {
+  HostStats& stats = host_->stats();
+  const int status = parser_->head().status;
+  const Clock::duration elapsed = Clock::now() - started_;
+  stats.count_response(status);
+  stats.first_byte.observe(elapsed);
+  exchange_->async().upstream = {host_address(), status, elapsed};
+}
+
+std::string_view ProxyCall::host_address() const {
+  return host_ != nullptr ? std::string_view(pool_.cluster().hosts()[host_->index()]->address()) : "-";
+}
+
 void ProxyCall::end_response() {
+  host_->stats().total.observe(Clock::now() - started_);
   release_connection(exchange_done_cleanly());
   ExchangeOwner* owner = exchange_->async().owner;
   done_ = true;
@@ -510,8 +530,7 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
 }
 
 void ProxyCall::fail(int status, std::string_view flag, std::string_view reason) {
-  const std::string_view host =
-      host_ != nullptr ? std::string_view(pool_.cluster().hosts()[host_->index()]->address()) : "-";
+  const std::string_view host = host_address();
   log_.warn("upstream \"{}\" {}: {} ({} {})", pool_.cluster().name(), host, reason, responding_ ? 0 : status, flag);
   if (connection_ != nullptr) {
     host_->close(*connection_);
@@ -519,14 +538,16 @@ void ProxyCall::fail(int status, std::string_view flag, std::string_view reason)
   }
   done_ = true;
   if (exchange_ == nullptr) return;
-  ExchangeOwner* owner = exchange_->async().owner;
+  Exchange* exchange = exchange_;
+  ExchangeOwner* owner = exchange->async().owner;
   const bool responding = responding_;
-  exchange_->async().task = nullptr;
+  exchange->async().task = nullptr;
   exchange_ = nullptr;
   if (responding) {
     owner->abort_body();  // the client sees the connection end before the body's end
     return;
   }
+  exchange->async().upstream = {host, 0, Clock::now() - started_};
   char body[160];
   const int n = std::snprintf(body, sizeof(body), "%.*s\n", static_cast<int>(reason.size()), reason.data());
   owner->fail_pending(status, std::string_view(body, static_cast<std::size_t>(n)));

@@ -67,6 +67,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   void read_response();
   bool parse_buffered();
   bool begin_response();
+  void observe_head();
+  std::string_view host_address() const;
   void switch_to_tunnel();
   void end_response();
   bool retry_if_raced(std::string_view reason);
@@ -90,6 +92,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   std::optional<ResponseParser> parser_;
   std::array<HeaderEntry, 100> fields_{};
   UpstreamFraming framing_ = UpstreamFraming::kNone;
+  Clock::time_point started_{};         // the request was taken (latencies count from here)
+  Clock::time_point connect_started_{};
   Waiting waiting_ = Waiting::kNothing;
   int depth_ = 0;                  // calls in progress on this object (it goes when the last ends)
   bool done_ = false;              // finished: freed once depth_ is 0

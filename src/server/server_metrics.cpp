@@ -1,7 +1,9 @@
 #include "server/server_metrics.hpp"
 
 #include <array>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "server/offload_pool.hpp"
 #include "server/worker.hpp"
@@ -19,6 +21,92 @@ void pool_metrics(MetricSink& sink, std::string_view pool, double capacity, doub
                {{"pool", pool}}, misses);
 }
 
+// Each host's figures summed over the workers, kept in the order first seen.
+class HostTotals {
+ public:
+  struct Totals {
+    std::string upstream, host;
+    double requests = 0, reused = 0, retries = 0, active = 0, idle = 0;
+    std::array<double, 4> errors{};  // connect_failure, timeout, reset, bad_response
+    std::array<double, 5> responses{};
+    struct Histogram {
+      std::array<std::uint64_t, kUpstreamLatencyBounds.size() + 1> buckets{};
+      double sum_s = 0;
+      void add(const LatencyHistogram& h) {
+        for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += h.buckets()[i].value();
+        sum_s += static_cast<double>(h.sum_ns()) / 1e9;
+      }
+    } connect, first_byte, total;
+  };
+
+  void add(const HostStats& h) {
+    Totals& t = find(h.upstream, h.host);
+    t.requests += static_cast<double>(h.requests.value());
+    t.reused += static_cast<double>(h.reused.value());
+    t.retries += static_cast<double>(h.retries.value());
+    t.active += static_cast<double>(h.active.value());
+    t.idle += static_cast<double>(h.idle.value());
+    t.errors[0] += static_cast<double>(h.connect_failures.value());
+    t.errors[1] += static_cast<double>(h.timeouts.value());
+    t.errors[2] += static_cast<double>(h.resets.value());
+    t.errors[3] += static_cast<double>(h.bad_responses.value());
+    for (std::size_t i = 0; i < t.responses.size(); ++i) t.responses[i] += static_cast<double>(h.responses[i].value());
+    t.connect.add(h.connect);
+    t.first_byte.add(h.first_byte);
+    t.total.add(h.total);
+  }
+  const std::vector<Totals>& all() const { return totals_; }
+
+ private:
+  Totals& find(const std::string& upstream, const std::string& host) {
+    for (Totals& t : totals_) {
+      if (t.upstream == upstream && t.host == host) return t;
+    }
+    totals_.push_back({upstream, host});
+    return totals_.back();
+  }
+  std::vector<Totals> totals_;
+};
+
+void report_hosts(MetricSink& sink, const HostTotals& hosts) {
+  static constexpr std::array<std::string_view, 4> kReasons{"connect_failure", "timeout", "reset", "bad_response"};
+  static constexpr std::array<std::string_view, 5> kClasses{"1xx", "2xx", "3xx", "4xx", "5xx"};
+  const std::span<const double> bounds(kUpstreamLatencyBounds.data(), kUpstreamLatencyBounds.size());
+  for (const HostTotals::Totals& t : hosts.all()) {
+    const MetricLabel upstream{"upstream", t.upstream};
+    const MetricLabel host{"host", t.host};
+    sink.counter("surge_upstream_host_requests_total", "Requests sent to each upstream host.", {upstream, host},
+                 t.requests);
+    sink.counter("surge_upstream_host_requests_reused_total",
+                 "Requests sent to each host on a pooled keep-alive connection (its reuse ratio: this over "
+                 "surge_upstream_host_requests_total).",
+                 {upstream, host}, t.reused);
+    sink.counter("surge_upstream_host_retries_total",
+                 "Requests sent again to each host after a reused connection closed before answering.", {upstream, host},
+                 t.retries);
+    for (std::size_t i = 0; i < kClasses.size(); ++i) {
+      sink.counter("surge_upstream_host_responses_total", "Response heads from each host, by status class.",
+                   {upstream, host, {"code", kClasses[i]}}, t.responses[i]);
+    }
+    for (std::size_t i = 0; i < kReasons.size(); ++i) {
+      sink.counter("surge_upstream_host_errors_total", "Proxied requests that failed at each host, by reason.",
+                   {upstream, host, {"reason", kReasons[i]}}, t.errors[i]);
+    }
+    sink.gauge("surge_upstream_host_connections", "Connections to each host, by state.",
+               {upstream, host, {"state", "active"}}, t.active);
+    sink.gauge("surge_upstream_host_connections", "Connections to each host, by state.",
+               {upstream, host, {"state", "idle"}}, t.idle);
+    sink.histogram("surge_upstream_connect_duration_seconds", "Time to connect to each host (new connections).",
+                   {upstream, host}, bounds, t.connect.buckets, t.connect.sum_s);
+    sink.histogram("surge_upstream_header_duration_seconds",
+                   "From the proxied request's start to the upstream's response head (connect included).",
+                   {upstream, host}, bounds, t.first_byte.buckets, t.first_byte.sum_s);
+    sink.histogram("surge_upstream_response_duration_seconds",
+                   "From the proxied request's start to the upstream response's last byte.", {upstream, host}, bounds,
+                   t.total.buckets, t.total.sum_s);
+  }
+}
+
 }  // namespace
 
 void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
@@ -29,6 +117,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     double bad_responses = 0, retries = 0, discarded_idle = 0, active = 0, idle = 0;
     double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
   } up;
+  HostTotals hosts;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
   std::array<double, static_cast<std::size_t>(RequestError::kCount)> rejected{};
   struct PoolTotals {
@@ -52,21 +141,24 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     for (std::size_t r = 0; r < closed.size(); ++r) closed[r] += static_cast<double>(s.closed[r].value());
     for (std::size_t e = 0; e < rejected.size(); ++e) rejected[e] += static_cast<double>(s.rejected[e].value());
     const UpstreamStats& u = pool.worker(w).upstreams().stats();
-    up.requests += static_cast<double>(u.requests.value());
-    up.reused += static_cast<double>(u.reused.value());
-    up.connects += static_cast<double>(u.connects.value());
-    up.connect_failures += static_cast<double>(u.connect_failures.value());
-    up.timeouts += static_cast<double>(u.timeouts.value());
-    up.resets += static_cast<double>(u.resets.value());
-    up.bad_responses += static_cast<double>(u.bad_responses.value());
-    up.retries += static_cast<double>(u.retries.value());
-    up.discarded_idle += static_cast<double>(u.discarded_idle.value());
-    up.active += static_cast<double>(u.active.value());
-    up.idle += static_cast<double>(u.idle.value());
     up.tunnels_opened += static_cast<double>(u.tunnels_opened.value());
     up.tunnels_refused += static_cast<double>(u.tunnels_refused.value());
     up.tunnel_idle_timeouts += static_cast<double>(u.tunnel_idle_timeouts.value());
     up.tunnels += static_cast<double>(u.tunnels.value());
+    pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) {
+      up.requests += static_cast<double>(h.requests.value());
+      up.reused += static_cast<double>(h.reused.value());
+      up.connects += static_cast<double>(h.connects.value());
+      up.connect_failures += static_cast<double>(h.connect_failures.value());
+      up.timeouts += static_cast<double>(h.timeouts.value());
+      up.resets += static_cast<double>(h.resets.value());
+      up.bad_responses += static_cast<double>(h.bad_responses.value());
+      up.retries += static_cast<double>(h.retries.value());
+      up.discarded_idle += static_cast<double>(h.discarded_idle.value());
+      up.active += static_cast<double>(h.active.value());
+      up.idle += static_cast<double>(h.idle.value());
+      hosts.add(h);
+    });
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
     connections.add(s.connections);
@@ -120,6 +212,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
                up.discarded_idle);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, up.active);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, up.idle);
+  report_hosts(sink, hosts);
   sink.gauge("surge_upstream_tunnels", "Open tunnels (WebSocket and other Upgrades relayed after a 101).", {},
              up.tunnels);
   sink.counter("surge_upstream_tunnels_opened_total", "Connections that became tunnels after the upstream's 101.",

@@ -112,7 +112,8 @@ void HostPool::close_idle() {
 
 ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller,
                          SlabPool& buffers, std::vector<UpstreamConnection*>& closed,
-                         std::vector<UpstreamTunnel*>& closed_tunnels, UpstreamStats& stats)
+                         std::vector<UpstreamTunnel*>& closed_tunnels, UpstreamStats& stats,
+                         HostStatsRegistry& host_stats)
     : handle_(handle),
       cluster_(handle->cluster),
       poller_(poller),
@@ -126,7 +127,8 @@ ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, Eve
       closed_tunnels_(closed_tunnels),
       stats_(stats) {
   for (std::size_t i = 0; i < cluster_->hosts().size(); ++i) {
-    hosts_.push_back(std::make_unique<HostPool>(*this, i, stats));
+    HostStats& counters = host_stats.entry(cluster_->name(), cluster_->hosts()[i]->address());
+    hosts_.push_back(std::make_unique<HostPool>(*this, i, counters));
   }
 }
 
@@ -203,7 +205,7 @@ ClusterPool& UpstreamPools::pool(const std::shared_ptr<const ClusterHandle>& han
   for (auto& pool : pools_) {
     if (&pool->cluster() == handle->cluster.get()) return *pool;
   }
-  pools_.push_back(std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, closed_tunnels_, stats_));
+  pools_.push_back(std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, closed_tunnels_, stats_, host_stats_));
   return *pools_.back();
 }
 

@@ -14,26 +14,15 @@
 #include "net/deadline_list.hpp"
 #include "net/event_poller.hpp"
 #include "upstream/cluster.hpp"
+#include "upstream/host_stats.hpp"
 #include "upstream/upstream_connection.hpp"
 
 namespace surge::detail {
 
 class ClusterPool;
 
-/// One worker's counters for its upstream connections (every upstream and host together); written
-/// by the worker, read by the exporter (a Counter is a single-writer atomic).
+/// One worker's tunnel counters (every upstream together; the per-host figures are HostStats).
 struct UpstreamStats {
-  Counter requests;
-  Counter reused;           // requests sent on a connection taken from the pool
-  Counter connects;
-  Counter connect_failures;
-  Counter timeouts;
-  Counter resets;           // the connection failed before or during the response
-  Counter bad_responses;    // framing the strict parser refused (502)
-  Counter retries;          // the keep-alive race: replayed once on a fresh connection
-  Counter discarded_idle;   // idle connections the upstream closed (or that sent stray bytes)
-  Gauge active;
-  Gauge idle;
   Counter tunnels_opened;   // connections relayed as bytes after a 101
   Counter tunnels_refused;  // Upgrade requests over tunnels.max_per_worker (503)
   Counter tunnel_idle_timeouts;
@@ -60,7 +49,7 @@ class UpstreamTunnel : public DeadlineHook, public ListHook {
 /// The connections of one worker to one host.
 class HostPool final {
  public:
-  HostPool(ClusterPool& cluster, std::size_t index, UpstreamStats& stats)
+  HostPool(ClusterPool& cluster, std::size_t index, HostStats& stats)
       : cluster_(cluster), index_(index), stats_(stats) {}
   ~HostPool();
   HostPool(const HostPool&) = delete;
@@ -68,7 +57,7 @@ class HostPool final {
 
   ClusterPool& cluster() const { return cluster_; }
   std::size_t index() const { return index_; }
-  UpstreamStats& stats() { return stats_; }
+  HostStats& stats() { return stats_; }
   std::size_t idle_count() const { return idle_.size(); }
 
   /// An idle connection, lent to user, or null.
@@ -87,7 +76,7 @@ class HostPool final {
   ClusterPool& cluster_;
   std::size_t index_;
   IntrusiveList<UpstreamConnection> idle_;
-  UpstreamStats& stats_;
+  HostStats& stats_;
   std::uint32_t next_address_ = 0;
 };
 
@@ -99,7 +88,7 @@ class ClusterPool final {
  public:
   ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller, SlabPool& buffers,
               std::vector<UpstreamConnection*>& closed, std::vector<UpstreamTunnel*>& closed_tunnels,
-              UpstreamStats& stats);
+              UpstreamStats& stats, HostStatsRegistry& host_stats);
   ClusterPool(const ClusterPool&) = delete;
   ClusterPool& operator=(const ClusterPool&) = delete;
 
@@ -108,7 +97,7 @@ class ClusterPool final {
   bool retired() const { return handle_.expired(); }
   EventPoller& poller() const { return poller_; }
   SlabPool& buffers() const { return buffers_; }
-  /// The worker's upstream counters (every cluster together).
+  /// The worker's tunnel counters (every cluster together).
   UpstreamStats& stats() const { return stats_; }
   HostPool& host(std::size_t index) { return *hosts_[index]; }
   std::size_t host_count() const { return hosts_.size(); }
@@ -187,11 +176,13 @@ class UpstreamPools final {
   const std::vector<std::unique_ptr<ClusterPool>>& pools() const { return pools_; }
   /// Any thread (the exporter).
   const UpstreamStats& stats() const { return stats_; }
+  const HostStatsRegistry& host_stats() const { return host_stats_; }
 
  private:
   EventPoller& poller_;
   SlabPool& buffers_;
   UpstreamStats stats_;
+  HostStatsRegistry host_stats_;
   std::vector<std::unique_ptr<ClusterPool>> pools_;
   std::vector<UpstreamConnection*> closed_;
   std::vector<UpstreamTunnel*> closed_tunnels_;

@@ -97,7 +97,27 @@ TEST(AccessLogLine, JsonHasEveryKeyInOrder) {
       R"({"time":"2000-10-10T13:55:36.123Z","client":"192.0.2.1","method":"GET","target":"/a?b=1",)"
       R"("version":"HTTP/1.1","status":200,"bytes":2326,"request_bytes":78,"duration_s":0.000123,)"
       R"("request_id":"req-1","route":"/a","user_agent":"curl/8.0","referer":"https://r.example/",)"
-      R"("error":null})");
+      R"("error":null,"upstream":null,"upstream_status":null,"upstream_duration_s":null})");
+}
+
+TEST(AccessLogLine, AProxiedRequestAddsTheUpstreamItsStatusAndTime) {
+  AccessRecord r = full_record();
+  r.upstream = "10.0.0.7:9001";
+  r.upstream_status = 201;
+  r.upstream_duration = 98765ns;
+  EXPECT_EQ(combined(r),
+            "192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] \"GET /a?b=1 HTTP/1.1\" 200 2326 "
+            "\"https://r.example/\" \"curl/8.0\" 0.000123 req-1 10.0.0.7:9001 201 0.000098");
+  auto j = nlohmann::json::parse(json(r));
+  EXPECT_EQ(j.at("upstream"), "10.0.0.7:9001");
+  EXPECT_EQ(j.at("upstream_status"), 201);
+  EXPECT_EQ(j.at("upstream_duration_s"), 0.000098);
+  // An upstream that gave no status (it failed): a dash, a null.
+  r.upstream_status = 0;
+  EXPECT_TRUE(combined(r).ends_with(" req-1 10.0.0.7:9001 - 0.000098")) << combined(r);
+  j = nlohmann::json::parse(json(r));
+  EXPECT_TRUE(j.at("upstream_status").is_null());
+  EXPECT_EQ(j.at("upstream"), "10.0.0.7:9001");
 }
 
 TEST(AccessLogLine, JsonWritesNullForWhatIsAbsent) {
@@ -187,7 +207,9 @@ TEST(AccessLogLine, TheWorstLineFitsTheReservedBuffer) {
   const std::string control(20'000, '\x01');
   AccessRecord r;
   r.client = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
-  r.method = r.target = r.request_id = r.route = r.user_agent = r.referer = control;
+  r.method = r.target = r.request_id = r.route = r.user_agent = r.referer = r.upstream = control;
+  r.upstream_status = -2147483647 - 1;
+  r.upstream_duration = std::chrono::nanoseconds::max();
   r.status = -2147483647 - 1;
   r.response_bytes = r.request_bytes = UINT64_MAX;
   r.duration = std::chrono::nanoseconds::max();

@@ -175,7 +175,8 @@ TEST(AccessLog, WritesTheJsonLineOfARequest) {
   EXPECT_EQ(j, nlohmann::json::parse(R"({"time":"2000-10-10T13:55:36.123Z","client":"2001:db8::1",
       "method":"POST","target":"/users/7","version":"HTTP/1.1","status":201,"bytes":2326,
       "request_bytes":78,"duration_s":0.000123,"request_id":null,"route":"/users/:id",
-      "user_agent":"\"quoted\" \\ agent","referer":null,"error":null})"));
+      "user_agent":"\"quoted\" \\ agent","referer":null,"error":null,)"
+                R"("upstream":null,"upstream_status":null,"upstream_duration_s":null})"));
 }
 
 TEST(AccessLog, JsonStaysValidForHostileHeaderValues) {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs build/release/surged on 127.0.0.1:$PORT, one worker, proxying every request to $BACKEND
-# (bench/proxy.sh gives both). Access log and metrics off, as the peers run.
+# Runs build/release/surged (or $SURGED: another build, for a before/after run) on
+# 127.0.0.1:$PORT, one worker, proxying every request to $BACKEND (bench/proxy.sh gives both).
+# Access log and metrics off, as the peers run.
 set -eu
 config=$(mktemp /tmp/surged-proxy-XXXXXX.json)
 cat > "$config" <<JSON
@@ -9,4 +10,4 @@ cat > "$config" <<JSON
                            "keepalive": {"idle_per_host": 1024, "max_requests": 0}}},
  "routes": [{"path": "/*path", "method": "*", "handler": {"type": "proxy", "upstream": "backend"}}]}
 JSON
-exec build/release/surged --config "$config"
+exec "${SURGED:-build/release/surged}" --config "$config"

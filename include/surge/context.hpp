@@ -36,8 +36,9 @@ struct HeaderField {
 /// buffer: they are valid until the response is finished, never longer. Copy what you keep.
 class Request final {
  public:
+  /// Method::kOther for a method surge does not implement (only a kOther route sees one).
   Method method() const;
-  /// The method as sent ("GET").
+  /// The method as sent ("GET"; for Method::kOther the token itself, "PROPFIND").
   std::string_view method_name() const;
   /// The request-target as sent (origin-form "/a?b", absolute-form, or "*").
   std::string_view target() const;

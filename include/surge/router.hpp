@@ -82,7 +82,8 @@ class RouteGroup {
 /// request ids and the like apply to 404s too), then the group and route middleware, then the
 /// handler. No route: 404. The path exists for other methods: 405 with Allow. HEAD is served by
 /// the GET route (no body sent); OPTIONS is answered 204 with Allow unless a route handles it;
-/// `OPTIONS *` lists every method registered.
+/// `OPTIONS *` lists every method registered. A method surge does not implement (Method::kOther)
+/// is taken only by a route registered for kOther; on any other path, or none, it is 501.
 class Router final : public RouteGroup {
  public:
   explicit Router(RouterOptions options = {});

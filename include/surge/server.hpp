@@ -28,7 +28,8 @@ class Server final {
   /// Routes and middleware from a Router (frozen here: later changes to it do not apply).
   /// Throws std::invalid_argument if a route is invalid.
   Server(ServerConfig config, const Router& router, std::shared_ptr<spdlog::logger> log = nullptr);
-  /// One handler answers every request.
+  /// One handler answers every request whose method surge implements (others: 501; a Router
+  /// with a Method::kOther route takes them).
   Server(ServerConfig config, Handler handler, std::shared_ptr<spdlog::logger> log = nullptr);
   ~Server();
   Server(const Server&) = delete;

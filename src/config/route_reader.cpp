@@ -9,7 +9,8 @@ constexpr IntRange kRouteBodyBytes{0, kOneGiB};
 constexpr IntRange kRouteTimeoutMs{0, kOneDayMs};
 constexpr IntRange kRouteInFlight{0, kMaxInFlight};
 
-// "method": a method, a list of them, or "*" for every one.
+// "method": a method, a list of them, or "*" for every one: the implemented methods and
+// Method::kOther, so the route also takes tokens surge does not implement (PROPFIND, PURGE).
 void read_methods(ObjectReader& r, std::vector<Method>& out) {
   const std::optional<JsonValue> value = r.value("method");
   if (!value) return;

@@ -8,9 +8,6 @@
 namespace surge::detail {
 namespace {
 
-// No method surge implements is longer than this: a longer first token is refused at once
-// (garbage, a TLS ClientHello) rather than read up to the line limit.
-constexpr std::size_t kLongestMethod = 7;
 constexpr std::string_view kVersionPattern = "HTTP/d.d";
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -36,7 +33,7 @@ RequestError RequestLineCheck::feed(char* line, std::size_t available, std::size
           part_start_ = scanned_ + 1;
         } else if (!is_tchar(c)) {
           return RequestError::kBadMethod;
-        } else if (at == kLongestMethod) {
+        } else if (at == kMaxMethodToken) {
           return RequestError::kMethodNotImplemented;
         }
         break;

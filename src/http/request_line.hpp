@@ -8,6 +8,12 @@
 
 namespace surge::detail {
 
+/// The longest method token accepted, in bytes: the longest registered method
+/// (UPDATEREDIRECTREF, 17) fits with room to spare. A longer first token is refused with 501 as
+/// soon as its next byte arrives (it is garbage, or no method anyone implements) rather than
+/// read up to the request-line limit.
+inline constexpr std::size_t kMaxMethodToken = 32;
+
 /// Decides on a request line byte by byte as it arrives, so a line that can no longer become
 /// valid is refused at once instead of waiting for its end (or the header timeout): `GET / \r\n`,
 /// a second space, a control character in the target, a version that is not `HTTP/d.d`. Beast

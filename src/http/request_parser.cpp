@@ -153,9 +153,14 @@ void RequestParser::on_request_impl(http::verb, boost::beast::string_view method
                                     error_code& ec) {
   const std::string_view method_str(method_sv.data(), method_sv.size());
   const std::string_view target(target_sv.data(), target_sv.size());
+  // Any other token is kOther: the router lets a route for every method take it, and answers
+  // 501 anywhere else. CONNECT asks for a tunnel, which surge never opens.
   if (!surge::parse_method(method_str, head_.method)) {
-    ec = RequestError::kMethodNotImplemented;
-    return;
+    if (method_str == "CONNECT") {
+      ec = RequestError::kMethodNotImplemented;
+      return;
+    }
+    head_.method = Method::kOther;
   }
   head_.method_text = span_of(method_str);
   head_.target = span_of(target);

@@ -31,7 +31,7 @@ struct HeaderEntry {
 
 /// What the parser learned about one request. Valid once the header section is complete.
 struct RequestHead {
-  Method method = Method::kGet;
+  Method method = Method::kGet;  // kOther for a token surge does not implement: see method_text
   std::uint8_t version = 11;  // 10 or 11 (a higher HTTP/1.x minor is served as 11, RFC 9110 2.5)
   bool keep_alive = true;
   bool expect_continue = false;  // HTTP/1.1 request carrying "Expect: 100-continue"
@@ -57,9 +57,11 @@ struct ParserLimits {
 ///
 /// Beyond Beast 1.81 it rejects: obs-fold, duplicate/invalid Content-Length, Content-Length with
 /// Transfer-Encoding, Transfer-Encoding not ending in a single chunked (400) or with an unknown
-/// coding (501), Transfer-Encoding in HTTP/1.0, a missing/duplicate/invalid Host, unknown methods
-/// (501), versions other than HTTP/1.x (505), malformed targets and percent-escapes, and expectations
-/// other than 100-continue (417). Leading empty lines before a request are skipped (RFC 9112 2.2).
+/// coding (501), Transfer-Encoding in HTTP/1.0, a missing/duplicate/invalid Host, CONNECT and
+/// method tokens over kMaxMethodToken (501), versions other than HTTP/1.x (505), malformed targets
+/// and percent-escapes, and expectations other than 100-continue (417). Any other method token is
+/// Method::kOther (the router decides: 501 unless a route takes every method). Leading empty lines
+/// before a request are skipped (RFC 9112 2.2).
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser(const ParserLimits& limits, HeaderEntry* headers);

@@ -11,7 +11,9 @@
 namespace surge::detail {
 namespace {
 
-constexpr std::size_t kUnknownMethod = kMethodCount;  // a refusal before the method was read
+// A refusal before the method was read. Every method token surge does not implement counts as
+// Method::kOther ("OTHER"): what clients send cannot grow the label set.
+constexpr std::size_t kUnknownMethod = kMethodCount;
 
 // A (route, method, code) series key: never 0, so 0 marks an empty slot.
 std::uint64_t series_key(std::size_t route, std::size_t method, int code) {

@@ -9,10 +9,11 @@
 namespace surge::detail {
 namespace {
 
+// Allow names methods; kOther stands for tokens nobody can list.
 std::string allow_list(const std::array<bool, kMethodCount>& methods) {
   std::string out;
   for (std::size_t m = 0; m < kMethodCount; ++m) {
-    if (!methods[m]) continue;
+    if (!methods[m] || static_cast<Method>(m) == Method::kOther) continue;
     if (!out.empty()) out += ", ";
     out += to_string(static_cast<Method>(m));
   }
@@ -115,6 +116,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   std::size_t count = 0;
   std::uint32_t index = tree_.find(path, params, count);
   if (index == RadixTree::kNoMatch) {
+    if (head.method == Method::kOther) return RequestError::kMethodNotImplemented;
     bool redirect = options_.trailing_slash == TrailingSlash::kRedirect &&
                     tree_.has_toggled_slash_match(path);
     exchange.route().miss = redirect ? RouteMiss::kRedirect : RouteMiss::kNotFound;
@@ -124,6 +126,9 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   std::uint32_t r = pattern.routes[static_cast<std::size_t>(head.method)];
   if (r == kNone && head.method == Method::kHead) r = pattern.routes[static_cast<std::size_t>(Method::kGet)];
   if (r == kNone) {
+    // A method surge does not implement, on a path with no route for every method: 501, as if
+    // the parser had refused it (RFC 9110 15.6.2), never a 405 with an Allow list.
+    if (head.method == Method::kOther) return RequestError::kMethodNotImplemented;
     exchange.route().miss = head.method == Method::kOptions ? RouteMiss::kOptions : RouteMiss::kMethodNotAllowed;
     exchange.route().miss_pattern = index;
     return RequestError::kNone;

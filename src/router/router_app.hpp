@@ -31,7 +31,9 @@ struct RouteEntry {
 /// Immutable after construction and shared by every worker. on_header() routes the request (the
 /// radix tree, then the method), binds the decoded parameters, and applies the route's body
 /// limit before any body byte is read; handle() runs the route's chain, or for a request no route
-/// takes, the global middleware and then a 404 / 405 / 308 / automatic OPTIONS answer.
+/// takes, the global middleware and then a 404 / 405 / 308 / automatic OPTIONS answer. A
+/// Method::kOther request that no kOther route takes is refused from on_header() with
+/// kMethodNotImplemented (501), whatever its path.
 class RouterApp final : public Application {
  public:
   RouterApp(const RouteTable& table, RouterOptions options);
@@ -46,7 +48,7 @@ class RouterApp final : public Application {
 
  private:
   struct Pattern {
-    std::array<std::uint32_t, kMethodCount> routes;  // index into routes_, or kNone
+    std::array<std::uint32_t, kMethodCount> routes;  // per Method (kOther too): into routes_, or kNone
     std::string allow;                               // "GET, HEAD, OPTIONS"
   };
   static constexpr std::uint32_t kNone = 0xFFFF'FFFF;

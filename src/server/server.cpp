@@ -8,12 +8,15 @@
 namespace surge {
 namespace {
 
-// One handler for every request: the simplest application.
+// One handler for every request: the simplest application. A method surge does not implement
+// is 501 here, as on a router path without a route for Method::kOther: a handler written for
+// GET and POST should not have to know that PROPFIND exists.
 class HandlerApplication final : public detail::Application {
  public:
   explicit HandlerApplication(Handler handler) : handler_(std::move(handler)) {}
-  detail::RequestError on_header(detail::Exchange&) const override {
-    return detail::RequestError::kNone;
+  detail::RequestError on_header(detail::Exchange& exchange) const override {
+    return exchange.head().method == Method::kOther ? detail::RequestError::kMethodNotImplemented
+                                                    : detail::RequestError::kNone;
   }
   void handle(detail::Exchange& exchange) const override { handler_(exchange.context()); }
 

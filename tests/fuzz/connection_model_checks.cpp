@@ -175,7 +175,12 @@ void ConnectionModel::check_complete_request(std::string_view body) {
 
   // A valid head.
   Method method;
-  SURGE_FUZZ_CHECK(parse_method(exchange_.view(head.method_text), method) && method == head.method);
+  const std::string_view method_text = exchange_.view(head.method_text);
+  if (head.method == Method::kOther) {
+    SURGE_FUZZ_CHECK(!method_text.empty() && !parse_method(method_text, method) && method_text != "CONNECT");
+  } else {
+    SURGE_FUZZ_CHECK(parse_method(method_text, method) && method == head.method);
+  }
   const std::string_view target = exchange_.view(head.target);
   const std::string_view path = exchange_.view(head.path);
   SURGE_FUZZ_CHECK(!target.empty());

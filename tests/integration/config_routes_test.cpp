@@ -199,6 +199,32 @@ TEST_F(FilesRoute, RefusesTraversalInEverySpelling) {
   }
 }
 
+// "method": "*" means every method token, of any handler kind; a route with listed methods (or
+// none) answers a method surged does not implement with 501, as before routing.
+TEST(ConfigRoutes, AStarRouteTakesUnknownMethodsAndOthersAnswer501) {
+  ConfiguredServer server(R"({"routes": [
+    {"method": "*", "path": "/echo", "handler": {"type": "echo"}},
+    {"method": "*", "path": "/text", "handler": {"type": "text", "body": "any"}},
+    {"path": "/get", "handler": {"type": "text", "body": "get"}}]})");
+  auto echo = fetch(server.port(), "PROPFIND /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n<a/>");
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(echo->body)["method"], "PROPFIND");
+  EXPECT_EQ(nlohmann::json::parse(echo->body)["body"], "<a/>");
+  auto text = fetch(server.port(), "PURGE /text HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 200);
+  EXPECT_EQ(text->body, "any");
+  for (const char* request : {"PURGE /get HTTP/1.1\r\nHost: t\r\n\r\n", "PURGE /nowhere HTTP/1.1\r\nHost: t\r\n\r\n"}) {
+    auto r = fetch(server.port(), request);
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 501) << request;
+  }
+  auto post = fetch(server.port(), "POST /get HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+}
+
 TEST(ConfigRoutes, ConflictingRoutesAreAConfigErrorNamingTheRoute) {
   auto config = detail::parse_config(R"({"routes": [
     {"path": "/users/:id", "handler": {"type": "echo"}},

@@ -308,5 +308,61 @@ TEST(Proxy, InterimResponsesAreDroppedAndExpectIsAnsweredBySurged) {
   EXPECT_EQ(r->body, "data");
 }
 
+// "method": "*" takes every method token, the ones surged does not implement too, and forwards
+// it as sent (WebDAV, cache purges).
+TEST(Proxy, AnEveryMethodRouteForwardsUnknownMethodsAsSent) {
+  ScriptedUpstream upstream([](const UpstreamRequest& r) { return ok(r.request_line() + " " + r.body); });
+  ProxyServer proxy(upstream.port());
+  RawClient client(proxy.port());
+  const std::string xml = "<?xml version=\"1.0\"?><propfind xmlns=\"DAV:\"><allprop/></propfind>";
+  ASSERT_TRUE(client.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\nDepth: 1\r\nContent-Type: application/xml\r\n"
+                          "Content-Length: " + std::to_string(xml.size()) + "\r\n\r\n" + xml));
+  auto propfind = client.read_response();
+  ASSERT_TRUE(propfind);
+  EXPECT_EQ(propfind->status, 200);
+  EXPECT_EQ(propfind->body, "PROPFIND /x HTTP/1.1 " + xml);
+  ASSERT_TRUE(client.send("PURGE /y?all HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto purge = client.read_response();
+  ASSERT_TRUE(purge);
+  EXPECT_EQ(purge->status, 200);
+  EXPECT_EQ(purge->body, "PURGE /y?all HTTP/1.1 ");
+  ASSERT_TRUE(upstream.wait_requests(2));
+  const std::vector<UpstreamRequest> got = upstream.requests();
+  EXPECT_EQ(got[0].request_line(), "PROPFIND /x HTTP/1.1");
+  EXPECT_EQ(got[0].header("Depth"), "1");
+  EXPECT_EQ(got[1].request_line(), "PURGE /y?all HTTP/1.1");
+  EXPECT_EQ(upstream.connections(), 1);  // both on one kept-alive connection, each leg
+  ASSERT_TRUE(client.send(get("/after")));
+  EXPECT_EQ(client.read_response()->body, "GET /after HTTP/1.1 ");
+}
+
+TEST(Proxy, AProxyRouteWithListedMethodsAnswersUnknownOnesWith501) {
+  ScriptedUpstream upstream([](const UpstreamRequest&) { return ok("reached"); });
+  const detail::DaemonConfig config = detail::parse_config(
+      R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:)" + std::to_string(upstream.port()) +
+          R"("}]}}, "routes": [{"path": "/*path", "method": ["GET", "POST"], "handler": {"type": "proxy", "upstream": "app"}}]})",
+      "test.json");
+  TestServer server(test_config(), detail::build_router(config, "test.json", std::make_shared<detail::Readiness>(), nullptr));
+  for (const char* request : {"PURGE /y HTTP/1.1\r\nHost: t\r\n\r\n", "PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n"}) {
+    auto r = fetch(server.port(), request);
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 501) << request;
+  }
+  auto put = fetch(server.port(), "PUT /z HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(upstream.requests().size(), 0u);
+}
+
+// A proxy does not tunnel: CONNECT is refused, even by a route for every method.
+TEST(Proxy, ConnectIsRefusedWith501AndNeverForwarded) {
+  ScriptedUpstream upstream([](const UpstreamRequest&) { return ok("reached"); });
+  ProxyServer proxy(upstream.port());
+  auto r = fetch(proxy.port(), "CONNECT upstream.example:443 HTTP/1.1\r\nHost: upstream.example:443\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 501);
+  EXPECT_EQ(upstream.requests().size(), 0u);
+}
+
 }  // namespace
 }  // namespace surge::test

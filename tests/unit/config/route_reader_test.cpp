@@ -45,6 +45,16 @@ TEST(RouteReader, BadRoutesNameTheKey) {
             "/routes/0/max_in_flight");
 }
 
+TEST(RouteReader, StarIsEveryMethodAndTheUnknownOnes) {
+  const std::vector<RouteConfig> r = routes(R"([{"path": "/dav/*p", "method": "*", "handler": {"type": "echo"}}])");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].methods.size(), kMethodCount);
+  EXPECT_EQ(r[0].methods.back(), Method::kOther);
+  // "OTHER" is a metrics label, not a method one can list.
+  EXPECT_EQ(config_failure(R"({"routes": [{"path": "/a", "method": "OTHER", "handler": {"type": "echo"}}]})").first,
+            "/routes/0/method");
+}
+
 TEST(RouteReader, PatternParametersAreTheNamesInOrder) {
   EXPECT_EQ(pattern_parameters("/a/:x/b/*y"), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(pattern_parameters("/plain/a:b"), std::vector<std::string>{});

@@ -35,7 +35,8 @@ Fed feed_whole(std::string line, std::size_t max_length = 8192) {
 
 TEST(RequestLineCheck, AcceptsAValidLineWholeOrByteByByte) {
   for (const char* line : {"GET / HTTP/1.1\r\n", "OPTIONS * HTTP/1.1\r\n", "DELETE /a?b=c HTTP/1.0\r\n",
-                           "GET http://a.example/x HTTP/1.1\r\n"}) {
+                           "GET http://a.example/x HTTP/1.1\r\n", "PROPFIND /dav/ HTTP/1.1\r\n",
+                           "UPDATEREDIRECTREF /r HTTP/1.1\r\n"}) {
     EXPECT_TRUE(feed_whole(line).complete) << line;
     Fed slow = feed_bytewise(line);
     EXPECT_EQ(slow.error, RequestError::kNone) << line;
@@ -69,7 +70,9 @@ TEST(RequestLineCheck, RefusesALineAsSoonAsItCannotBeValid) {
   EXPECT_EQ(feed_bytewise("GET / HTTP/1.1 \r\n").error, RequestError::kBadRequestLine);
   EXPECT_EQ(feed_bytewise("GET / HTTP/1.1\n").error, RequestError::kBadRequestLine);
   EXPECT_EQ(feed_bytewise("GET / HTTP/1.1\rX").error, RequestError::kBadLineEnding);
-  EXPECT_EQ(feed_bytewise("GETTINGS / HTTP/1.1\r\n").error, RequestError::kMethodNotImplemented);
+  EXPECT_EQ(feed_bytewise(std::string(kMaxMethodToken + 1, 'G') + " / HTTP/1.1\r\n").error,
+            RequestError::kMethodNotImplemented);
+  EXPECT_EQ(feed_bytewise("GE(T / HTTP/1.1\r\n").error, RequestError::kBadMethod);
   // The verdict comes with the offending byte: nothing after it is needed.
   EXPECT_EQ(feed_whole("GET / \r").error, RequestError::kBadRequestLine);
   EXPECT_EQ(feed_whole("GET / X").error, RequestError::kBadVersion);

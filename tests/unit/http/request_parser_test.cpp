@@ -343,8 +343,8 @@ TEST(RequestParser, RejectsGarbageAtOnceWithoutWaitingForALineEnd) {
 
 TEST(RequestParser, RefusesAFirstTokenLongerThanAnyMethodAtOnce) {
   EXPECT_EQ(error_of(std::string(3000, 'A')), RequestError::kMethodNotImplemented);
-  EXPECT_EQ(error_of("AAAAAAAA"), RequestError::kMethodNotImplemented);
-  EXPECT_EQ(parse("OPTIONS", 0).error, RequestError::kNone);  // 7 characters: may still come
+  EXPECT_EQ(error_of(std::string(kMaxMethodToken + 1, 'A')), RequestError::kMethodNotImplemented);
+  EXPECT_EQ(parse(std::string(kMaxMethodToken, 'A'), 0).error, RequestError::kNone);  // may still come
 }
 
 TEST(RequestParser, AnswersTheHttp2PrefaceWith400) {
@@ -357,10 +357,44 @@ TEST(RequestParser, AnswersOtherMajorVersionsWith505) {
   EXPECT_EQ(error_of("GET / HTTP/3.0\r\nHost: a\r\n\r\n"), RequestError::kVersionNotSupported);
 }
 
-TEST(RequestParser, AnswersUnknownMethodsWith501) {
-  EXPECT_EQ(error_of("FOO / HTTP/1.1\r\nHost: a\r\n\r\n"), RequestError::kMethodNotImplemented);
-  EXPECT_EQ(error_of("get / HTTP/1.1\r\nHost: a\r\n\r\n"), RequestError::kMethodNotImplemented);
+// RFC 9110 9.1: method = token. The router decides what an unknown one gets (501 unless a route
+// takes every method); the parser keeps the token.
+TEST(RequestParser, AcceptsAnyMethodTokenAsOtherWithItsText) {
+  for (const std::string& method : std::vector<std::string>{"PROPFIND", "PURGE", "MKCOL", "FOO", "get", "VERSION-CONTROL",
+                                                            "M!#$%&'*+-.^_`|~9", std::string(kMaxMethodToken, 'X')}) {
+    const std::string wire = method + " /x HTTP/1.1\r\nHost: a\r\n\r\n";
+    Parsed whole = parse(wire);
+    Parsed bytes = parse(wire, 1);
+    for (const Parsed* p : {&whole, &bytes}) {
+      ASSERT_TRUE(p->complete) << method;
+      EXPECT_EQ(p->head.method, Method::kOther) << method;
+      EXPECT_EQ(p->head.method_text.in(wire.data()), method);
+      EXPECT_EQ(p->path, "/x");
+    }
+  }
+  Parsed known = parse("DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(known.complete);
+  EXPECT_EQ(known.head.method, Method::kDelete);
+}
+
+TEST(RequestParser, StillRefusesMalformedMethodsWith400) {
+  for (const char* wire : {"GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", " / HTTP/1.1\r\nHost: a\r\n\r\n",
+                           "PRO\"PFIND / HTTP/1.1\r\nHost: a\r\n\r\n", "PURGE\t/ HTTP/1.1\r\nHost: a\r\n\r\n",
+                           "PUR@GE / HTTP/1.1\r\nHost: a\r\n\r\n"}) {
+    const RequestError e = error_of(wire);
+    EXPECT_EQ(e, RequestError::kBadMethod) << wire;
+    EXPECT_EQ(info(e).status, 400) << wire;
+  }
+  // "*" is for OPTIONS only, whatever the method.
+  EXPECT_EQ(error_of("PURGE * HTTP/1.1\r\nHost: a\r\n\r\n"), RequestError::kBadTarget);
+}
+
+TEST(RequestParser, AnswersConnectAndOverlongMethodsWith501) {
   EXPECT_EQ(error_of("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n"), RequestError::kMethodNotImplemented);
+  EXPECT_EQ(error_of("CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n"), RequestError::kMethodNotImplemented);
+  const std::string overlong = std::string(kMaxMethodToken + 1, 'X') + " / HTTP/1.1\r\nHost: a\r\n\r\n";
+  EXPECT_EQ(error_of(overlong), RequestError::kMethodNotImplemented);
+  EXPECT_EQ(info(RequestError::kMethodNotImplemented).status, 501);
 }
 
 TEST(RequestParser, AnswersUnknownExpectationsWith417) {

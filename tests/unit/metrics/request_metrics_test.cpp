@@ -98,6 +98,20 @@ TEST(RequestMetrics, RefusalsBeforeTheMethodWasReadCountAsUnknown) {
   EXPECT_EQ(sink.values["http_requests_total{method=UNKNOWN,route=unmatched,code=400,}"], 1);
 }
 
+// Clients choose method tokens: every one surge does not implement shares one label.
+TEST(RequestMetrics, UnknownMethodsShareTheOtherLabel) {
+  RequestMetrics metrics(small_config(), {"/dav/*p"}, 1);
+  for (const char* method : {"PROPFIND", "PURGE", "MKCOL", "X-RANDOM-1", "X-RANDOM-2"}) {
+    observe(metrics, 0, method, 200, 0, 1ms, 10);
+  }
+  observe(metrics, 0, "BREW", 501, RouteMatch::kNoRoute, 1ms, 10);
+  RecordingSink sink;
+  metrics.collect(sink);
+  EXPECT_EQ(sink.values["http_requests_total{method=OTHER,route=/dav/*p,code=200,}"], 5);
+  EXPECT_EQ(sink.values["http_requests_total{method=OTHER,route=unmatched,code=501,}"], 1);
+  EXPECT_EQ(sink.values.size(), 3u);  // and the overflow counter
+}
+
 TEST(RequestMetrics, SeriesBeyondTheBoundAreCountedAsOverflow) {
   RequestMetrics metrics(small_config(), {"/a"}, 1);  // 16 series per worker
   for (int code = 200; code < 240; ++code) observe(metrics, 0, "GET", code, 0, 1ms, 1);

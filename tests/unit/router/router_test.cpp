@@ -226,5 +226,56 @@ TEST(Router, AHandlerThatAnswersNothingLeavesAnEmpty200) {
   EXPECT_FALSE(r.ex->answered());
 }
 
+// A route for Method::kOther (the config's "method": "*") takes the methods surge does not
+// implement; elsewhere they keep the 501 the parser used to give, never a 405.
+Router every_method_on(std::string_view pattern, Handler handler) {
+  Router router;
+  for (std::size_t m = 0; m < kMethodCount; ++m) router.handle(static_cast<Method>(m), pattern, handler);
+  return router;
+}
+
+TEST(Router, ARouteForEveryMethodTakesUnknownMethodsWithTheirToken) {
+  Router router = every_method_on("/dav/*path", [](Context& ctx) {
+    ctx.text(200, std::string(ctx.request().method_name()) + " " + std::string(to_string(ctx.request().method())));
+  });
+  router.get("/plain", says("plain"));
+  for (const char* method : {"PURGE", "PROPFIND", "MKCOL"}) {
+    auto r = serve(router, request(method, "/dav/a/b"));
+    EXPECT_EQ(r.error, detail::RequestError::kNone) << method;
+    EXPECT_EQ(r.ex->body(), std::string(method) + " OTHER");
+    EXPECT_EQ(r.ex->ctx().route(), "/dav/*path");
+  }
+  EXPECT_EQ(serve(router, request("GET", "/dav/x")).ex->body(), "GET GET");
+}
+
+TEST(Router, AnUnknownMethodWhereNoRouteTakesEveryMethodIs501) {
+  Router router = every_method_on("/dav/*path", says("dav"));
+  router.get("/items", says("list"));
+  router.post("/items", says("create"));
+  router.get("/users", says("users"));
+  for (const char* target : {"/items", "/nowhere", "/users/"}) {  // a path, none, a 308 spelling
+    auto r = serve(router, request("PURGE", target));
+    EXPECT_EQ(r.error, detail::RequestError::kMethodNotImplemented) << target;
+    EXPECT_EQ(detail::info(r.error).status, 501);
+  }
+  // A known method that the path does not take is still 405, with Allow listing no "OTHER".
+  auto known = serve(router, request("DELETE", "/items"));
+  EXPECT_EQ(known.error, detail::RequestError::kNone);
+  EXPECT_EQ(known.ex->status(), 405);
+  EXPECT_EQ(known.ex->header("Allow"), "GET, HEAD, POST, OPTIONS");
+  auto dav = serve(router, request("OPTIONS", "/dav/x"));
+  EXPECT_EQ(dav.ex->body(), "dav");  // its OPTIONS route
+  auto star = serve(router, "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(star.ex->header("Allow"), "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE");
+}
+
+TEST(Router, AGetOnlyRouteAnswersAnUnknownMethodWith501) {
+  Router router;
+  router.get("/a", says("a"));
+  EXPECT_EQ(serve(router, request("PURGE", "/a")).error, detail::RequestError::kMethodNotImplemented);
+  EXPECT_EQ(serve(router, request("get", "/a")).error, detail::RequestError::kMethodNotImplemented);
+  EXPECT_EQ(serve(router, request("POST", "/a")).ex->status(), 405);
+}
+
 }  // namespace
 }  // namespace surge

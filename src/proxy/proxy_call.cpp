@@ -68,7 +68,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
                              spdlog::logger& log, int& status, std::string_view& reason) {
   // From the pool's block cache: a warm worker proxies without allocating.
   auto* call = new (pool.take_block(sizeof(ProxyCall))) ProxyCall(exchange, route, pool, log);
-  call->started_ = Clock::now();
+  call->started_ = pool.poller().now();
   call->framing_ = upstream_framing(exchange.head());
   call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
   call->replayable_ = replayable_request(exchange);
@@ -83,7 +83,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
     return nullptr;
   }
   if (!call->open_connection(false, status, reason)) {
-    exchange.async().upstream = {call->host_address(), 0, Clock::now() - call->started_};
+    exchange.async().upstream = {call->host_address(), 0, Clock::duration::zero()};
     log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
     call->destroy();
     return nullptr;
@@ -127,7 +127,7 @@ bool ProxyCall::open_connection(bool fresh_only, int& status, std::string_view& 
       reason = no_address ? "no address for the upstream host" : "cannot connect to the upstream";
       return false;
     }
-    connect_started_ = Clock::now();
+    connect_started_ = pool_.poller().now();
     wait_for(Waiting::kConnect);
   }
   connection_->count_request();
@@ -235,7 +235,7 @@ bool ProxyCall::finish_connect() {
   }
   connection_->set_connecting(false);
   connection_->socket().set_nodelay();
-  host_->stats().connect.observe(Clock::now() - connect_started_);
+  host_->stats().connect.observe(pool_.poller().now() - connect_started_);
   wait_for(Waiting::kNothing);
   return true;
 }
@@ -418,7 +418,7 @@ bool ProxyCall::begin_response() {
       if (ec) break;
     }
     release_connection(exchange_done_cleanly());
-    host_->stats().total.observe(Clock::now() - started_);
+    host_->stats().total.observe(pool_.poller().now() - started_);
     responding_ = true;
     done_ = true;
     exchange_->async().task = nullptr;
@@ -486,7 +486,7 @@ bool ProxyCall::take_client(int fd, std::string_view unsent, std::string_view un
 void ProxyCall::observe_head() {
   HostStats& stats = host_->stats();
   const int status = parser_->head().status;
-  const Clock::duration elapsed = Clock::now() - started_;
+  const Clock::duration elapsed = pool_.poller().now() - started_;
   stats.count_response(status);
   stats.first_byte.observe(elapsed);
   exchange_->async().upstream = {host_address(), status, elapsed};
@@ -497,7 +497,7 @@ std::string_view ProxyCall::host_address() const {
 }
 
 void ProxyCall::end_response() {
-  host_->stats().total.observe(Clock::now() - started_);
+  host_->stats().total.observe(pool_.poller().now() - started_);
   release_connection(exchange_done_cleanly());
   ExchangeOwner* owner = exchange_->async().owner;
   done_ = true;
@@ -547,7 +547,7 @@ void ProxyCall::fail(int status, std::string_view flag, std::string_view reason)
     owner->abort_body();  // the client sees the connection end before the body's end
     return;
   }
-  exchange->async().upstream = {host, 0, Clock::now() - started_};
+  exchange->async().upstream = {host, 0, pool_.poller().now() - started_};
   char body[160];
   const int n = std::snprintf(body, sizeof(body), "%.*s\n", static_cast<int>(reason.size()), reason.data());
   owner->fail_pending(status, std::string_view(body, static_cast<std::size_t>(n)));

@@ -92,7 +92,9 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   std::optional<ResponseParser> parser_;
   std::array<HeaderEntry, 100> fields_{};
   UpstreamFraming framing_ = UpstreamFraming::kNone;
-  Clock::time_point started_{};         // the request was taken (latencies count from here)
+  // When the request was taken (latencies count from here). Times are the loop's, read once per
+  // round as nginx's $upstream_*_time are: no clock read per request.
+  Clock::time_point started_{};
   Clock::time_point connect_started_{};
   Waiting waiting_ = Waiting::kNothing;
   int depth_ = 0;                  // calls in progress on this object (it goes when the last ends)

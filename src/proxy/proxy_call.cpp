@@ -5,6 +5,7 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <boost/asio/error.hpp>
@@ -82,9 +83,18 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
     call->destroy();
     return nullptr;
   }
-  if (!call->open_connection(false, status, reason)) {
+  pool.count_call(1);
+  call->counted_ = true;
+  bool opened = call->open_connection(pool.pick_host(), false, status, reason);
+  while (!opened) {
+    log.warn("upstream \"{}\" {}: {} ({} {})", pool.cluster().name(), call->host_address(), reason, status,
+             status == 503 ? "UH" : "UF");
+    const std::size_t next = call->next_host();
+    if (next == kNoHost) break;
+    opened = call->open_connection(next, false, status, reason);
+  }
+  if (!opened) {
     exchange.async().upstream = {call->host_address(), 0, Clock::duration::zero()};
-    log.warn("upstream \"{}\": {} ({} {})", pool.cluster().name(), reason, status, status == 503 ? "UH" : "UF");
     call->destroy();
     return nullptr;
   }
@@ -99,7 +109,10 @@ void ProxyCall::begin() {
     // does not take at once, and any failure, is left to the connection's callback (posted), so
     // nothing fails inside the handler.
     const IoResult r = connection_->socket().send(out_.data(), out_.size());
-    if (r.status == IoStatus::kDone) sent_ = r.bytes;
+    if (r.status == IoStatus::kDone) {
+      sent_ = r.bytes;
+      sent_any_ = r.bytes > 0;
+    }
     if (sent_ == out_.size() && body_ended_) {
       request_sent_ = true;
       wait_for(Waiting::kResponse);  // the answer's input edge drives the rest
@@ -114,8 +127,9 @@ void ProxyCall::discard() {
   destroy();
 }
 
-bool ProxyCall::open_connection(bool fresh_only, int& status, std::string_view& reason) {
-  host_ = &pool_.host(pool_.pick_host());
+bool ProxyCall::open_connection(std::size_t host, bool fresh_only, int& status, std::string_view& reason) {
+  host_ = &pool_.host(host);
+  if (tries_ < tried_.size()) tried_[tries_++] = static_cast<std::uint32_t>(host);
   connection_ = fresh_only ? nullptr : host_->take_idle(*this);
   const bool reused = connection_ != nullptr;
   if (connection_ == nullptr) {
@@ -208,15 +222,17 @@ void ProxyCall::on_upstream_deadline() {
       switch (waiting_) {
         case Waiting::kConnect:
           host_->stats().timeouts.add();
-          fail(504, "UT", "upstream connect timed out");
+          if (!try_next_host("upstream connect timed out")) fail(504, "UT", "upstream connect timed out");
           break;
         case Waiting::kSend:
           host_->stats().timeouts.add();
-          fail(504, "UT", "upstream timed out taking the request");
+          if (!try_next_host("upstream timed out taking the request")) {
+            fail(504, "UT", "upstream timed out taking the request");
+          }
           break;
         case Waiting::kResponse:
           host_->stats().timeouts.add();
-          fail(504, "UT", "upstream timed out");
+          if (!try_next_host("upstream timed out")) fail(504, "UT", "upstream timed out");
           break;
         case Waiting::kNothing:
         case Waiting::kClient:
@@ -230,7 +246,7 @@ void ProxyCall::on_upstream_deadline() {
 bool ProxyCall::finish_connect() {
   if (boost::system::error_code ec = connection_->socket().finish_connect()) {
     host_->stats().connect_failures.add();
-    fail(502, "UF", "upstream connect failed");
+    if (!try_next_host("upstream connect failed")) fail(502, "UF", "upstream connect failed");
     return false;
   }
   connection_->set_connecting(false);
@@ -260,6 +276,7 @@ bool ProxyCall::flush() {
     const IoResult r = socket.send(out_.data() + sent_, out_.size() - sent_);
     if (r.status == IoStatus::kDone) {
       sent_ += r.bytes;
+      sent_any_ = true;
       continue;
     }
     if (r.status == IoStatus::kWouldBlock) {
@@ -273,16 +290,21 @@ bool ProxyCall::flush() {
     // The upstream closed or reset while taking the request.
     if (retry_if_raced("upstream closed a reused connection while taking the request")) return !done_;
     host_->stats().resets.add();
+    if (try_next_host("upstream closed the connection while taking the request")) return !done_;
     fail(502, "UC", "upstream connection closed while sending the request");
     return false;
   }
   if (!replayable_) {
     out_.clear();
     sent_ = 0;
+    held_ = false;
   }
   if (body_ended_ && !request_sent_) {
     request_sent_ = true;
-    if (!replayable_ || retried_) out_.release();
+    if (!replayable_ || retried_) {
+      out_.release();
+      held_ = false;
+    }
   }
   wait_for(request_sent_ ? Waiting::kResponse : Waiting::kClient);
   if (body_paused_ && exchange_ != nullptr) {
@@ -321,6 +343,10 @@ void ProxyCall::read_response() {
           return;
         }
         host_->stats().resets.add();
+        if (classify_upstream(ec) == UpstreamError::kNoResponse &&
+            try_next_host("upstream closed the connection before answering")) {
+          return;
+        }
         fail(502, "UC", responding_ ? "upstream closed before the end of the response"
                                     : "upstream closed the connection before answering");
         return;
@@ -328,6 +354,7 @@ void ProxyCall::read_response() {
       case IoStatus::kError:
         if (!parser_->started() && retry_if_raced("upstream reset a reused connection before answering")) return;
         host_->stats().resets.add();
+        if (try_next_host("upstream reset the connection")) return;
         fail(502, "UC", responding_ ? "upstream reset during the response" : "upstream reset the connection");
         return;
     }
@@ -521,9 +548,59 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
   parser_.emplace(route_.limits, fields_.data(), response_to());
   int status = 0;
   std::string_view why;
-  if (!open_connection(true, status, why)) {
+  if (!open_connection(pool_.pick_host(), true, status, why)) {
     fail(status, status == 503 ? "UH" : "UF", why);
     return true;
+  }
+  pool_.poller().post(*connection_);
+  return true;
+}
+
+std::size_t ProxyCall::next_host() {
+  if (tries_ >= tried_.size()) return kNoHost;
+  // The cluster's own order, skipping the hosts this request has tried.
+  for (std::size_t picks = 0; picks < pool_.cluster().schedule().size(); ++picks) {
+    const std::size_t host = pool_.pick_host();
+    if (std::find(tried_.begin(), tried_.begin() + tries_, host) == tried_.begin() + tries_) return host;
+  }
+  return kNoHost;
+}
+
+bool ProxyCall::try_next_host(std::string_view reason) {
+  // nginx's `proxy_next_upstream error timeout`: before any response byte, and only when the
+  // request is all still here and either never reached the failed host (a connect failure) or
+  // may be sent twice (Go's replayable rule).
+  if (responding_ || !held_ || (sent_any_ && !replayable_) || parser_->started() || exchange_ == nullptr) {
+    return false;
+  }
+  std::size_t next = next_host();
+  if (next == kNoHost) return false;
+  if (!in_budget_) {
+    if (!pool_.retry_allowed()) {
+      pool_.stats().retry_budget_exhausted.add();
+      return false;
+    }
+    in_budget_ = true;
+    pool_.count_retry(1);
+  }
+  host_->stats().next_host.add();
+  if (connection_ != nullptr) host_->close(*connection_);
+  connection_ = nullptr;
+  sent_ = 0;
+  parsed_ = 0;
+  parser_.emplace(route_.limits, fields_.data(), response_to());
+  for (;;) {
+    log_.info("upstream \"{}\" {}: {}; trying {}", pool_.cluster().name(), host_address(), reason,
+              pool_.cluster().hosts()[next]->address());
+    int status = 0;
+    std::string_view why;
+    if (open_connection(next, false, status, why)) break;
+    reason = why;
+    next = next_host();
+    if (next == kNoHost) {
+      fail(status, status == 503 ? "UH" : "UF", why);
+      return true;
+    }
   }
   pool_.poller().post(*connection_);
   return true;
@@ -585,6 +662,8 @@ bool ProxyCall::exchange_done_cleanly() const {
 
 void ProxyCall::destroy() {
   ClusterPool& pool = pool_;
+  if (counted_) pool.count_call(-1);
+  if (in_budget_) pool.count_retry(-1);
   this->~ProxyCall();
   pool.give_block(this);
 }

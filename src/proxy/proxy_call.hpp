@@ -60,7 +60,16 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   // What the request waits for (the connection's one armed deadline).
   enum class Waiting : std::uint8_t { kNothing, kConnect, kSend, kResponse, kClient };
 
-  bool open_connection(bool fresh_only, int& status, std::string_view& reason);
+  static constexpr std::size_t kNoHost = ~std::size_t{0};
+  // Hosts one request may try (the first included): nginx's proxy_next_upstream_tries, bounded.
+  static constexpr std::size_t kMaxTries = 4;
+
+  bool open_connection(std::size_t host, bool fresh_only, int& status, std::string_view& reason);
+  /// The next host in the cluster's order that this request has not tried, or kNoHost.
+  std::size_t next_host();
+  /// A failure before any response byte: the request goes to another host when it may (see the
+  /// definition); false when it may not, and the caller fails it.
+  bool try_next_host(std::string_view reason);
   void pump();
   bool finish_connect();
   bool flush();
@@ -106,6 +115,12 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   bool client_behind_ = false;     // write_body said stop
   bool replayable_ = false;        // out_ holds the whole request so far and it may be sent again
   bool retried_ = false;
+  bool sent_any_ = false;          // request bytes reached some upstream socket
+  bool held_ = true;               // out_ holds the whole request from its head (it can go again)
+  bool counted_ = false;           // counted in the pool's calls in flight
+  bool in_budget_ = false;         // counted in the pool's retries in flight
+  std::uint8_t tries_ = 0;
+  std::array<std::uint32_t, kMaxTries> tried_{};
   bool upgrade_ = false;           // the client asked to switch protocols (a 101 may answer)
   bool in_pump_ = false;
   bool again_ = false;             // something changed during the pump: go round once more

@@ -26,7 +26,7 @@ class HostTotals {
  public:
   struct Totals {
     std::string upstream, host;
-    double requests = 0, reused = 0, retries = 0, active = 0, idle = 0;
+    double requests = 0, reused = 0, retries = 0, failovers = 0, active = 0, idle = 0;
     std::array<double, 4> errors{};  // connect_failure, timeout, reset, bad_response
     std::array<double, 5> responses{};
     struct Histogram {
@@ -44,6 +44,7 @@ class HostTotals {
     t.requests += static_cast<double>(h.requests.value());
     t.reused += static_cast<double>(h.reused.value());
     t.retries += static_cast<double>(h.retries.value());
+    t.failovers += static_cast<double>(h.next_host.value());
     t.active += static_cast<double>(h.active.value());
     t.idle += static_cast<double>(h.idle.value());
     t.errors[0] += static_cast<double>(h.connect_failures.value());
@@ -84,6 +85,9 @@ void report_hosts(MetricSink& sink, const HostTotals& hosts) {
     sink.counter("surge_upstream_host_retries_total",
                  "Requests sent again to each host after a reused connection closed before answering.", {upstream, host},
                  t.retries);
+    sink.counter("surge_upstream_host_failovers_total",
+                 "Requests that failed at each host before any response byte and went to another host.",
+                 {upstream, host}, t.failovers);
     for (std::size_t i = 0; i < kClasses.size(); ++i) {
       sink.counter("surge_upstream_host_responses_total", "Response heads from each host, by status class.",
                    {upstream, host, {"code", kClasses[i]}}, t.responses[i]);
@@ -116,6 +120,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     double requests = 0, reused = 0, connects = 0, connect_failures = 0, timeouts = 0, resets = 0;
     double bad_responses = 0, retries = 0, discarded_idle = 0, active = 0, idle = 0;
     double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
+    double retry_budget_exhausted = 0;
   } up;
   HostTotals hosts;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
@@ -145,6 +150,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.tunnels_refused += static_cast<double>(u.tunnels_refused.value());
     up.tunnel_idle_timeouts += static_cast<double>(u.tunnel_idle_timeouts.value());
     up.tunnels += static_cast<double>(u.tunnels.value());
+    up.retry_budget_exhausted += static_cast<double>(u.retry_budget_exhausted.value());
     pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) {
       up.requests += static_cast<double>(h.requests.value());
       up.reused += static_cast<double>(h.reused.value());
@@ -213,6 +219,9 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, up.active);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, up.idle);
   report_hosts(sink, hosts);
+  sink.counter("surge_upstream_retry_budget_exhausted_total",
+               "Requests that could have gone to another host after a failure but for the retry budget.", {},
+               up.retry_budget_exhausted);
   sink.gauge("surge_upstream_tunnels", "Open tunnels (WebSocket and other Upgrades relayed after a 101).", {},
              up.tunnels);
   sink.counter("surge_upstream_tunnels_opened_total", "Connections that became tunnels after the upstream's 101.",

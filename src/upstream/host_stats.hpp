@@ -47,6 +47,7 @@ struct HostStats {
   Counter resets;            // the connection failed before or during the response
   Counter bad_responses;     // framing the strict parser refused (502)
   Counter retries;           // the keep-alive race: replayed once on a fresh connection
+  Counter next_host;         // failed here before any response byte, sent to another host
   Counter discarded_idle;    // idle connections the upstream closed (or that sent stray bytes)
   std::array<Counter, 5> responses;  // response heads from the upstream, by class: 1xx .. 5xx
   Gauge active;

@@ -26,10 +26,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Reads into buffer until it holds `until` (or the peer closes, or 5 s pass); true if found.
-bool read_until(int fd, std::string& buffer, std::string_view until) {
+// Reads into buffer until done(buffer) says so (false if the peer closes or 5 s pass first).
+template <class Done>
+bool read_while_not(int fd, std::string& buffer, Done done) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (buffer.find(until) == std::string::npos) {
+  while (!done(buffer)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
@@ -42,20 +43,12 @@ bool read_until(int fd, std::string& buffer, std::string_view until) {
   return true;
 }
 
-// Reads until buffer holds at least n bytes (or the peer closes, or 5 s pass).
+bool read_until(int fd, std::string& buffer, std::string_view until) {
+  return read_while_not(fd, buffer, [until](const std::string& b) { return b.find(until) != std::string::npos; });
+}
+
 bool read_bytes(int fd, std::string& buffer, std::size_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (buffer.size() < n) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char data[65536];
-    const ssize_t n_read = ::recv(fd, data, sizeof(data), 0);
-    if (n_read <= 0) return false;
-    buffer.append(data, static_cast<std::size_t>(n_read));
-  }
-  return true;
+  return read_while_not(fd, buffer, [n](const std::string& b) { return b.size() >= n; });
 }
 
 void send_all(int fd, std::string_view bytes) {

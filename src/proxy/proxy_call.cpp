@@ -102,7 +102,8 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
 }
 
 void ProxyCall::begin() {
-  write_upstream_head(out_, *exchange_, route_.forward, pool_.cluster().hosts()[host_->index()]->address());
+  write_upstream_head(out_, *exchange_, route_.forward, host_address());
+  head_size_ = out_.size();
   exchange_->async().task = this;
   if (!connection_->connecting()) {
     // A pooled connection: the request goes in this step, as nginx sends it. Whatever the kernel
@@ -552,8 +553,20 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
     fail(status, status == 503 ? "UH" : "UF", why);
     return true;
   }
+  rewrite_head();
   pool_.poller().post(*connection_);
   return true;
+}
+
+void ProxyCall::rewrite_head() {
+  // The head names the host it was written for (Host with "host": "upstream", or a request
+  // without Host): written anew for the host it goes to now, the body held behind it kept.
+  if (head_size_ == 0 || exchange_ == nullptr) return;
+  const std::string body(out_.data() + head_size_, out_.size() - head_size_);  // only on a retry
+  out_.clear();
+  write_upstream_head(out_, *exchange_, route_.forward, host_address());
+  head_size_ = out_.size();
+  out_.append(body);
 }
 
 std::size_t ProxyCall::next_host() {
@@ -602,6 +615,7 @@ bool ProxyCall::try_next_host(std::string_view reason) {
       return true;
     }
   }
+  rewrite_head();
   pool_.poller().post(*connection_);
   return true;
 }

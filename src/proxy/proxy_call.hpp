@@ -70,6 +70,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   /// A failure before any response byte: the request goes to another host when it may (see the
   /// definition); false when it may not, and the caller fails it.
   bool try_next_host(std::string_view reason);
+  void rewrite_head();
   void pump();
   bool finish_connect();
   bool flush();
@@ -97,6 +98,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   UpstreamConnection* connection_ = nullptr;
   ByteBuffer out_;                 // request bytes for the upstream; from the head on while replayable
   std::size_t sent_ = 0;           // bytes of out_ written
+  std::size_t head_size_ = 0;      // the head's bytes at the front of out_ (0: not written yet)
   std::size_t parsed_ = 0;         // parse position in the connection's input
   std::optional<ResponseParser> parser_;
   std::array<HeaderEntry, 100> fields_{};

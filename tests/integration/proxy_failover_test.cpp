@@ -64,11 +64,12 @@ class FailoverSink final : public detail::MetricSink {
 // surged with one proxy route to an upstream of two hosts, `first` picked first.
 class TwoHostProxy {
  public:
-  TwoHostProxy(std::uint16_t first, std::uint16_t second)
+  TwoHostProxy(std::uint16_t first, std::uint16_t second, const std::string& handler_extra = "")
       : config_(detail::parse_config(
             R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:)" + std::to_string(first) +
                 R"("}, {"address": "127.0.0.1:)" + std::to_string(second) + R"("}]}},
-                "routes": [{"path": "/*path", "method": "*", "handler": {"type": "proxy", "upstream": "app"}}]})",
+                "routes": [{"path": "/*path", "method": "*", "handler": {"type": "proxy", "upstream": "app")" +
+                handler_extra + R"(}}]})",
             "test.json")),
         server_(test_config(), detail::build_router(config_, "test.json", std::make_shared<detail::Readiness>(), nullptr)) {}
   std::uint16_t port() const { return server_.port(); }
@@ -131,6 +132,23 @@ TEST(ProxyFailover, AResetBeforeTheAnswerMovesAReplayableRequestButNeverAPost) {
   }
   EXPECT_GE(dying.requests().size(), 2u);  // it did receive GETs, which went on
   EXPECT_GE(proxy.failovers(dying.port()), 2);
+}
+
+TEST(ProxyFailover, TheHeadIsWrittenAnewForTheNextHost) {
+  ScriptedUpstream dying([](const UpstreamRequest&) {
+    UpstreamReply reply;
+    reply.reset = true;
+    return reply;
+  });
+  ScriptedUpstream good([](const UpstreamRequest& r) { return ok(r.header("Host") + "|" + r.body); });
+  TwoHostProxy proxy(dying.port(), good.port(), R"(, "host": "upstream")");
+  // A PUT is replayable: its body goes along, behind a head that names the host it reaches.
+  auto r = fetch(proxy.port(), "PUT /doc HTTP/1.1\r\nHost: front\r\nContent-Length: 4\r\n\r\nbody");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "127.0.0.1:" + std::to_string(good.port()) + "|body");
+  ASSERT_TRUE(dying.wait_requests(1));
+  EXPECT_EQ(dying.requests()[0].header("Host"), "127.0.0.1:" + std::to_string(dying.port()));
 }
 
 TEST(ProxyFailover, WhenEveryHostFailsTheClientGetsOne502) {

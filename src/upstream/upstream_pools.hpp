@@ -22,7 +22,8 @@ namespace surge::detail {
 
 class ClusterPool;
 
-/// One worker's tunnel counters (every upstream together; the per-host figures are HostStats).
+/// One worker's counters that belong to no single host, every upstream together: tunnels and the
+/// retry budget (the per-host figures are HostStats).
 struct UpstreamStats {
   Counter tunnels_opened;   // connections relayed as bytes after a 101
   Counter tunnels_refused;  // Upgrade requests over tunnels.max_per_worker (503)
@@ -99,7 +100,7 @@ class ClusterPool final {
   bool retired() const { return handle_.expired(); }
   EventPoller& poller() const { return poller_; }
   SlabPool& buffers() const { return buffers_; }
-  /// The worker's tunnel counters (every cluster together).
+  /// The worker's counters that belong to no single host (every cluster together).
   UpstreamStats& stats() const { return stats_; }
   HostPool& host(std::size_t index) { return *hosts_[index]; }
   std::size_t host_count() const { return hosts_.size(); }

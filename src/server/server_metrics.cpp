@@ -21,12 +21,16 @@ void pool_metrics(MetricSink& sink, std::string_view pool, double capacity, doub
                {{"pool", pool}}, misses);
 }
 
+// The order of HostTotals::Totals::errors.
+constexpr std::array<std::string_view, 4> kUpstreamErrorReasons{"connect_failure", "timeout", "reset", "bad_response"};
+
 // Each host's figures summed over the workers, kept in the order first seen.
 class HostTotals {
  public:
   struct Totals {
     std::string upstream, host;
-    double requests = 0, reused = 0, retries = 0, failovers = 0, active = 0, idle = 0;
+    double requests = 0, reused = 0, connects = 0, retries = 0, failovers = 0, discarded_idle = 0;
+    double active = 0, idle = 0;
     std::array<double, 4> errors{};  // connect_failure, timeout, reset, bad_response
     std::array<double, 5> responses{};
     struct Histogram {
@@ -43,8 +47,10 @@ class HostTotals {
     Totals& t = find(h.upstream, h.host);
     t.requests += static_cast<double>(h.requests.value());
     t.reused += static_cast<double>(h.reused.value());
+    t.connects += static_cast<double>(h.connects.value());
     t.retries += static_cast<double>(h.retries.value());
     t.failovers += static_cast<double>(h.next_host.value());
+    t.discarded_idle += static_cast<double>(h.discarded_idle.value());
     t.active += static_cast<double>(h.active.value());
     t.idle += static_cast<double>(h.idle.value());
     t.errors[0] += static_cast<double>(h.connect_failures.value());
@@ -57,6 +63,21 @@ class HostTotals {
     t.total.add(h.total);
   }
   const std::vector<Totals>& all() const { return totals_; }
+  /// Every host together (the unlabelled surge_upstream_* series).
+  Totals sum() const {
+    Totals all;
+    for (const Totals& t : totals_) {
+      all.requests += t.requests;
+      all.reused += t.reused;
+      all.connects += t.connects;
+      all.retries += t.retries;
+      all.discarded_idle += t.discarded_idle;
+      all.active += t.active;
+      all.idle += t.idle;
+      for (std::size_t i = 0; i < all.errors.size(); ++i) all.errors[i] += t.errors[i];
+    }
+    return all;
+  }
 
  private:
   Totals& find(const std::string& upstream, const std::string& host) {
@@ -70,7 +91,6 @@ class HostTotals {
 };
 
 void report_hosts(MetricSink& sink, const HostTotals& hosts) {
-  static constexpr std::array<std::string_view, 4> kReasons{"connect_failure", "timeout", "reset", "bad_response"};
   static constexpr std::array<std::string_view, 5> kClasses{"1xx", "2xx", "3xx", "4xx", "5xx"};
   const std::span<const double> bounds(kUpstreamLatencyBounds.data(), kUpstreamLatencyBounds.size());
   for (const HostTotals::Totals& t : hosts.all()) {
@@ -92,9 +112,9 @@ void report_hosts(MetricSink& sink, const HostTotals& hosts) {
       sink.counter("surge_upstream_host_responses_total", "Response heads from each host, by status class.",
                    {upstream, host, {"code", kClasses[i]}}, t.responses[i]);
     }
-    for (std::size_t i = 0; i < kReasons.size(); ++i) {
+    for (std::size_t i = 0; i < kUpstreamErrorReasons.size(); ++i) {
       sink.counter("surge_upstream_host_errors_total", "Proxied requests that failed at each host, by reason.",
-                   {upstream, host, {"reason", kReasons[i]}}, t.errors[i]);
+                   {upstream, host, {"reason", kUpstreamErrorReasons[i]}}, t.errors[i]);
     }
     sink.gauge("surge_upstream_host_connections", "Connections to each host, by state.",
                {upstream, host, {"state", "active"}}, t.active);
@@ -117,8 +137,6 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   double open = 0, in_flight = 0, accepted = 0, refused = 0, accept_errors = 0;
   double deferred_timeouts = 0, deferred_abandoned = 0;
   struct UpstreamTotals {
-    double requests = 0, reused = 0, connects = 0, connect_failures = 0, timeouts = 0, resets = 0;
-    double bad_responses = 0, retries = 0, discarded_idle = 0, active = 0, idle = 0;
     double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
     double retry_budget_exhausted = 0;
   } up;
@@ -151,20 +169,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.tunnel_idle_timeouts += static_cast<double>(u.tunnel_idle_timeouts.value());
     up.tunnels += static_cast<double>(u.tunnels.value());
     up.retry_budget_exhausted += static_cast<double>(u.retry_budget_exhausted.value());
-    pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) {
-      up.requests += static_cast<double>(h.requests.value());
-      up.reused += static_cast<double>(h.reused.value());
-      up.connects += static_cast<double>(h.connects.value());
-      up.connect_failures += static_cast<double>(h.connect_failures.value());
-      up.timeouts += static_cast<double>(h.timeouts.value());
-      up.resets += static_cast<double>(h.resets.value());
-      up.bad_responses += static_cast<double>(h.bad_responses.value());
-      up.retries += static_cast<double>(h.retries.value());
-      up.discarded_idle += static_cast<double>(h.discarded_idle.value());
-      up.active += static_cast<double>(h.active.value());
-      up.idle += static_cast<double>(h.idle.value());
-      hosts.add(h);
-    });
+    pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) { hosts.add(h); });
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
     connections.add(s.connections);
@@ -200,24 +205,24 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   sink.gauge("surge_offload_queue_depth", "Jobs waiting for an offload thread.", {},
              static_cast<double>(pool.offload_queue_depth()));
   sink.gauge("surge_workers", "Worker threads.", {}, static_cast<double>(pool.size()));
-  sink.counter("surge_upstream_requests_total", "Requests sent to upstreams by proxy routes.", {}, up.requests);
+  const HostTotals::Totals all = hosts.sum();
+  sink.counter("surge_upstream_requests_total", "Requests sent to upstreams by proxy routes.", {}, all.requests);
   sink.counter("surge_upstream_requests_reused_total",
                "Proxied requests sent on a pooled keep-alive connection (reuse ratio: this over surge_upstream_requests_total).",
-               {}, up.reused);
-  sink.counter("surge_upstream_connects_total", "Connections opened to upstream hosts.", {}, up.connects);
+               {}, all.reused);
+  sink.counter("surge_upstream_connects_total", "Connections opened to upstream hosts.", {}, all.connects);
   sink.counter("surge_upstream_retries_total",
                "Requests sent again on a new connection after a reused one closed before answering (the keep-alive race).",
-               {}, up.retries);
-  for (auto [reason, value] : {std::pair{"connect_failure", up.connect_failures}, std::pair{"timeout", up.timeouts},
-                               std::pair{"reset", up.resets}, std::pair{"bad_response", up.bad_responses}}) {
+               {}, all.retries);
+  for (std::size_t i = 0; i < kUpstreamErrorReasons.size(); ++i) {
     sink.counter("surge_upstream_errors_total", "Proxied requests that failed at the upstream, by reason.",
-                 {{"reason", reason}}, value);
+                 {{"reason", kUpstreamErrorReasons[i]}}, all.errors[i]);
   }
   sink.counter("surge_upstream_idle_discarded_total",
                "Idle pooled connections the upstream closed (or sent stray bytes on), discarded before reuse.", {},
-               up.discarded_idle);
-  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, up.active);
-  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, up.idle);
+               all.discarded_idle);
+  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, all.active);
+  sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, all.idle);
   report_hosts(sink, hosts);
   sink.counter("surge_upstream_retry_budget_exhausted_total",
                "Requests that could have gone to another host after a failure but for the retry budget.", {},

@@ -2,9 +2,6 @@
 // before any response byte goes to the next host when it may (nothing sent, or replayable).
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -14,32 +11,12 @@
 #include "metrics/metric_sink.hpp"
 #include "server/server_hooks.hpp"
 #include "support/raw_client.hpp"
+#include "support/refusing_port.hpp"
 #include "support/scripted_upstream.hpp"
 #include "support/test_server.hpp"
 
 namespace surge::test {
 namespace {
-
-// A loopback port with nothing listening (bound, never listening): connects are refused.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(a);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length);
-    port_ = ntohs(a.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 // The value of one failover counter.
 class FailoverSink final : public detail::MetricSink {

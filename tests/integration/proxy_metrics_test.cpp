@@ -3,9 +3,6 @@
 // histograms.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <memory>
@@ -17,6 +14,7 @@
 #include "metrics/metric_sink.hpp"
 #include "server/server_hooks.hpp"
 #include "support/raw_client.hpp"
+#include "support/refusing_port.hpp"
 #include "support/scripted_upstream.hpp"
 #include "support/test_server.hpp"
 
@@ -55,27 +53,6 @@ class RecordingSink final : public detail::MetricSink {
   }
 };
 
-// A port nothing listens on: bound, never listening, so a connect is refused.
-class ClosedPort {
- public:
-  ClosedPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(a);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length);
-    port_ = ntohs(a.sin_port);
-  }
-  ~ClosedPort() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 TEST(ProxyMetrics, PerUpstreamAndHostCountersAndLatencyHistograms) {
   ScriptedUpstream upstream([](const UpstreamRequest& r) {
     if (r.request_line().find("/bad") != std::string::npos) {
@@ -83,7 +60,7 @@ TEST(ProxyMetrics, PerUpstreamAndHostCountersAndLatencyHistograms) {
     }
     return ok("fine");
   });
-  ClosedPort closed;
+  RefusingPort closed;
   const std::string up = "127.0.0.1:" + std::to_string(upstream.port());
   const std::string down = "127.0.0.1:" + std::to_string(closed.port());
   const detail::DaemonConfig config = detail::parse_config(

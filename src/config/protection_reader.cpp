@@ -56,16 +56,18 @@ void read_rate_limit(ObjectReader& r, RateLimitConfig& c) {
   r.check([&] { surge::validate(c); });
 }
 
+}  // namespace
+
 // 502, or a class "5xx".
-void read_failure_statuses(ObjectReader& r, std::vector<StatusRange>& out) {
-  const std::optional<JsonValue> list = r.value("failure_statuses");
+void read_status_ranges(ObjectReader& r, const std::string& key, std::vector<StatusRange>& out) {
+  const std::optional<JsonValue> list = r.value(key);
   if (!list) return;
-  if (!list->is_array()) r.fail("failure_statuses", "expected an array of statuses (500) or classes (\"5xx\")");
+  if (!list->is_array()) r.fail(key, "expected an array of statuses (500) or classes (\"5xx\")");
   out.clear();
   const std::vector<JsonValue> elements = list->elements();
   for (std::size_t i = 0; i < elements.size(); ++i) {
     const JsonValue& v = elements[i];
-    const std::string key = "failure_statuses/" + std::to_string(i);
+    const std::string at = key + "/" + std::to_string(i);
     const std::optional<std::int64_t> status = v.integer();
     const std::string text = v.is_string() ? v.string() : std::string();
     if (status && kStatusRange.contains(*status)) {
@@ -74,17 +76,19 @@ void read_failure_statuses(ObjectReader& r, std::vector<StatusRange>& out) {
       const int first = (text[0] - '0') * 100;
       out.push_back({first, first + 99});
     } else {
-      r.fail(key, "expected a status from 100 to 599 or a class \"1xx\" to \"5xx\"");
+      r.fail(at, "expected a status from 100 to 599 or a class \"1xx\" to \"5xx\"");
     }
   }
 }
+
+namespace {
 
 void read_breaker(ObjectReader& r, CircuitBreakerConfig& c) {
   const bool max_open_given = r.has("max_open_ms");
   r.fields(c);  // the durations and counts
   // Unset, the cap grows to a longer open_ms; set, it must not be shorter (validate()).
   if (!max_open_given) c.max_open = std::max(c.max_open, c.open);
-  read_failure_statuses(r, c.failure_statuses);
+  read_status_ranges(r, "failure_statuses", c.failure_statuses);
   r.boolean("timeouts_are_failures", c.timeouts_are_failures);
   if (const std::optional<JsonValue> force = r.value("force"); force && !force->is_null()) {
     const std::string text = force->is_string() ? force->string() : std::string();
@@ -189,6 +193,12 @@ void check_protection_names(const DaemonConfig& c, const std::string& file) {
     if (!route.breaker.empty() && !defines(c.breakers, route.breaker)) {
       throw ConfigError(file, route.json_path + "/breaker",
                         unknown_name("circuit breaker", "breakers", route.breaker, c.breakers));
+    }
+  }
+  for (const UpstreamConfig& upstream : c.upstreams) {
+    if (!upstream.breaker.empty() && !defines(c.breakers, upstream.breaker)) {
+      throw ConfigError(file, "/upstreams/" + upstream.name + "/breaker",
+                        unknown_name("circuit breaker", "breakers", upstream.breaker, c.breakers));
     }
   }
 }

@@ -10,4 +10,7 @@ namespace surge::detail {
 /// its validate() at its JSON path.
 void read_upstreams(ObjectReader& root, DaemonConfig& config);
 
+/// An upstream's "retry" object, or a proxy route's (which starts from its upstream's).
+void read_retry(ObjectReader& r, UpstreamRetry& retry);
+
 }  // namespace surge::detail

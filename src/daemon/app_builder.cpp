@@ -1,13 +1,18 @@
 #include "daemon/app_builder.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include <surge/builtin_middleware.hpp>
 #include <surge/error.hpp>
 #include <surge/traffic_protection.hpp>
 
+#include "middleware/breaker_guard.hpp"
+#include "server/worker_pool.hpp"
 #include "upstream/cluster.hpp"
+#include "upstream/health_checker.hpp"
 #include "upstream/resolver.hpp"
 
 namespace surge::detail {
@@ -20,12 +25,32 @@ Handler make_handler(const RouteConfig& route, const DaemonConfig& config, const
 
 // Each upstream once per router (its names resolved here, on the main thread): the proxy routes
 // naming it share it, and with it each worker's pool of connections to its hosts.
-UpstreamHandles build_upstreams(const DaemonConfig& config, const std::string& file, Resolver* resolver) {
+// The upstream's "breaker": a breaker of that config for each host, one shard per worker.
+std::optional<HostBreakerConfig> host_breaker(const DaemonConfig& config, const UpstreamConfig& upstream) {
+  if (upstream.breaker.empty()) return std::nullopt;
+  const auto named = std::find_if(config.breakers.begin(), config.breakers.end(),
+                                  [&](const surge::CircuitBreakerConfig& b) { return b.name == upstream.breaker; });
+  if (named == config.breakers.end()) return std::nullopt;  // check_protection_names refused it already
+  HostBreakerConfig out;
+  out.algorithm = breaker_algorithm_config(*named);
+  for (const StatusRange& r : named->failure_statuses) {
+    for (int s = r.first; s <= r.last; ++s) out.failure_statuses.set(static_cast<std::size_t>(s));
+  }
+  out.failure_statuses.set(504, named->timeouts_are_failures);
+  out.workers = static_cast<std::uint32_t>(worker_count(config.server));
+  out.force_open = named->force == BreakerForce::kOpen;
+  out.force_closed = named->force == BreakerForce::kClosed;
+  return out;
+}
+
+UpstreamHandles build_upstreams(const DaemonConfig& config, const std::string& file, UpstreamServices services) {
   UpstreamHandles built;
   for (const UpstreamConfig& upstream : config.upstreams) {
     try {
-      auto cluster = std::make_shared<Cluster>(upstream);
-      if (resolver != nullptr) resolver->add(cluster);
+      const std::optional<HostBreakerConfig> breaker = host_breaker(config, upstream);
+      auto cluster = std::make_shared<Cluster>(upstream, breaker ? &*breaker : nullptr);
+      if (services.resolver != nullptr) services.resolver->add(cluster);
+      if (services.health_checker != nullptr) services.health_checker->add(cluster);
       built[upstream.name] = std::make_shared<const ClusterHandle>(ClusterHandle{std::move(cluster)});
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, "/upstreams/" + upstream.name, e.what());
@@ -71,7 +96,7 @@ class Protections {
       limit.client_address = client;
       limits_[c.name] = build("/rate_limits/" + c.name, [&] { return make_rate_limit(limit, log_); });
     }
-    for (const CircuitBreakerConfig& c : config.breakers) {
+    for (const surge::CircuitBreakerConfig& c : config.breakers) {
       breakers_[c.name] = build("/breakers/" + c.name, [&] { return make_circuit_breaker(c, log_); });
     }
   }
@@ -157,7 +182,7 @@ MiddlewareList route_middleware(const RouteConfig& route, const Protections& pro
 
 Router build_router(const DaemonConfig& config, const std::string& file,
                     std::shared_ptr<const Readiness> readiness,
-                    std::shared_ptr<spdlog::logger> log, Resolver* resolver) {
+                    std::shared_ptr<spdlog::logger> log, UpstreamServices services) {
   Router router;
   const Protections protections(config, file, log);
   add_middleware(router, config, protections, std::move(log));
@@ -166,7 +191,7 @@ Router build_router(const DaemonConfig& config, const std::string& file,
   } catch (const std::invalid_argument& e) {
     throw ConfigError(file, "/builtins", e.what());
   }
-  const UpstreamHandles upstreams = build_upstreams(config, file, resolver);
+  const UpstreamHandles upstreams = build_upstreams(config, file, services);
   for (const RouteConfig& route : config.routes) {
     // One set for all the route's methods: they share its in-flight bound.
     const MiddlewareList middleware = route_middleware(route, protections);

@@ -118,7 +118,7 @@ Service::~Service() {
 
 Service::Generation Service::build(const DaemonConfig& config) {
   Generation g;
-  Router router = build_router(config, source_, readiness_, logger_.log, &resolver_);
+  Router router = build_router(config, source_, readiness_, logger_.log, UpstreamServices{&resolver_, &health_checker_});
   if (config.metrics.enabled && config.metrics.serve_on_main_listener) {
     try {
       add_metrics_route(router, config.metrics.path, collector_);

@@ -12,6 +12,7 @@
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/readiness.hpp"
+#include "upstream/health_checker.hpp"
 #include "upstream/resolver.hpp"
 
 namespace surge::detail {
@@ -71,6 +72,7 @@ class Service final {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Exporter> exporter_;
   Resolver resolver_;  // the upstreams' names, re-resolved off the workers
+  HealthChecker health_checker_{logger_.log};  // the upstreams' active health checks
 };
 
 /// The configuration the command line names (a file, config/surge.json, or the defaults) with

@@ -36,7 +36,9 @@ surge::CircuitBreakerConfig checked(surge::CircuitBreakerConfig c) {
   return c;
 }
 
-detail::CircuitBreakerConfig algorithm_config(const surge::CircuitBreakerConfig& c) {
+}  // namespace
+
+detail::CircuitBreakerConfig breaker_algorithm_config(const surge::CircuitBreakerConfig& c) {
   detail::CircuitBreakerConfig a;
   a.window = c.window;
   a.window_buckets = c.window_buckets;
@@ -51,8 +53,6 @@ detail::CircuitBreakerConfig algorithm_config(const surge::CircuitBreakerConfig&
   a.half_open_max_calls = c.half_open_max_calls;
   return a;
 }
-
-}  // namespace
 
 BreakerGuard::BreakerGuard(surge::CircuitBreakerConfig config, std::shared_ptr<spdlog::logger> log)
     : config_(checked(std::move(config))), log_(std::move(log)) {
@@ -69,7 +69,7 @@ BreakerGuard::BreakerGuard(surge::CircuitBreakerConfig config, std::shared_ptr<s
 void BreakerGuard::attach(std::size_t workers) {
   workers_ = std::max<std::size_t>(workers, 1);
   shards_.reset(workers_ + 1);
-  breaker_ = std::make_unique<CircuitBreaker>(algorithm_config(config_),
+  breaker_ = std::make_unique<CircuitBreaker>(breaker_algorithm_config(config_),
                                               static_cast<std::uint32_t>(workers_));
   if (config_.force == BreakerForce::kOpen) note(breaker_->force_open(), control_shard());
   if (config_.force == BreakerForce::kClosed) note(breaker_->force_closed(), control_shard());

@@ -47,6 +47,9 @@ struct BreakerGuardCounters {
 /// when a connection is force-closed with a deferred request outstanding, which happens at the
 /// end of the shutdown timeout. A half-open probe lost that way keeps its slot (the breaker is
 /// going away with the process); a closed-state call lost that way is just not counted.
+/// The algorithm's config for a public breaker config (percentages to thousandths).
+detail::CircuitBreakerConfig breaker_algorithm_config(const surge::CircuitBreakerConfig& config);
+
 class BreakerGuard final : public Middleware, public MetricsProvider {
  public:
   /// Throws std::invalid_argument for an invalid config.

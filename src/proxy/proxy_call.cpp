@@ -13,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "http/grammar.hpp"
+#include "http/response_state.hpp"
+#include "proxy/balance_key.hpp"
 #include "proxy/tunnel.hpp"
 
 namespace surge::detail {
@@ -72,7 +74,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
   call->started_ = pool.poller().now();
   call->framing_ = upstream_framing(exchange.head());
   call->body_ended_ = call->framing_ == UpstreamFraming::kNone;
-  call->replayable_ = replayable_request(exchange);
+  call->replayable_ = replayable_request(exchange) || route.retry.non_idempotent;
   call->upgrade_ = !requested_upgrade(exchange).empty();
   call->parser_.emplace(route.limits, call->fields_.data(), call->response_to());
   if (call->upgrade_ && !pool.tunnel_room()) {
@@ -83,15 +85,34 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
     call->destroy();
     return nullptr;
   }
+  if (const std::uint32_t cap = pool.cluster().config().limits.max_requests; cap != 0) {
+    // Envoy's max_requests: the upstream's load stays bounded whatever the clients do.
+    if (pool.cluster().in_flight().fetch_add(1, std::memory_order_relaxed) >= cap) {
+      pool.cluster().in_flight().fetch_sub(1, std::memory_order_relaxed);
+      pool.stats().over_limits.add();
+      status = 503;
+      reason = "upstream at its limit of requests in flight (limits.max_requests)";
+      log.warn("upstream \"{}\": {} (503)", pool.cluster().name(), reason);
+      call->destroy();
+      return nullptr;
+    }
+    call->capped_ = true;
+  }
   pool.count_call(1);
   call->counted_ = true;
-  bool opened = call->open_connection(pool.pick_host(), false, status, reason);
-  while (!opened) {
+  call->key_ = balance_key(exchange, pool.cluster().config().balance);
+  bool opened = false;
+  for (HostPick pick = call->next_host(); pick.host != kNoHost; pick = call->next_host()) {
+    opened = call->open_connection(pick, false, status, reason);
+    if (opened) break;
     log.warn("upstream \"{}\" {}: {} ({} {})", pool.cluster().name(), call->host_address(), reason, status,
              status == 503 ? "UH" : "UF");
-    const std::size_t next = call->next_host();
-    if (next == kNoHost) break;
-    opened = call->open_connection(next, false, status, reason);
+  }
+  if (!opened && call->tries_ == 0) {
+    pool.stats().no_usable_host.add();
+    status = 503;
+    reason = "no usable upstream host (ejected, failing health checks or breaker open)";
+    log.warn("upstream \"{}\": {} (503 UH)", pool.cluster().name(), reason);
   }
   if (!opened) {
     exchange.async().upstream = {call->host_address(), 0, Clock::duration::zero()};
@@ -128,15 +149,29 @@ void ProxyCall::discard() {
   destroy();
 }
 
-bool ProxyCall::open_connection(std::size_t host, bool fresh_only, int& status, std::string_view& reason) {
-  host_ = &pool_.host(host);
-  if (tries_ < tried_.size()) tried_[tries_++] = static_cast<std::uint32_t>(host);
+bool ProxyCall::open_connection(HostPick pick, bool fresh_only, int& status, std::string_view& reason) {
+  host_ = &pool_.host(pick.host);
+  pick_ = pick;
+  if (tries_ < tried_.size()) tried_[tries_++] = static_cast<std::uint32_t>(pick.host);
   connection_ = fresh_only ? nullptr : host_->take_idle(*this);
   const bool reused = connection_ != nullptr;
   if (connection_ == nullptr) {
+    if (const std::uint32_t cap = pool_.cluster().config().limits.max_pending; cap != 0) {
+      if (pool_.cluster().pending().fetch_add(1, std::memory_order_relaxed) >= cap) {
+        pool_.cluster().pending().fetch_sub(1, std::memory_order_relaxed);
+        pool_.stats().over_limits.add();
+        settle(HostOutcome::kAbandoned);
+        status = 503;
+        reason = "upstream at its limit of requests waiting for a connection (limits.max_pending)";
+        return false;
+      }
+      pending_ = true;
+    }
     boost::system::error_code ec;
     connection_ = host_->connect(*this, ec);
     if (connection_ == nullptr) {
+      end_pending();
+      settle(HostOutcome::kGatewayFailure);
       const bool no_address = ec == boost::asio::error::host_not_found;
       status = no_address ? 503 : 502;
       reason = no_address ? "no address for the upstream host" : "cannot connect to the upstream";
@@ -195,6 +230,7 @@ void ProxyCall::on_response_writable() {
 void ProxyCall::on_cancelled() {
   // The exchange is gone once this returns: nothing of it is touched again.
   exchange_ = nullptr;
+  settle(HostOutcome::kAbandoned);
   if (connection_ != nullptr) {
     release_connection(exchange_done_cleanly());
   }
@@ -223,17 +259,19 @@ void ProxyCall::on_upstream_deadline() {
       switch (waiting_) {
         case Waiting::kConnect:
           host_->stats().timeouts.add();
-          if (!try_next_host("upstream connect timed out")) fail(504, "UT", "upstream connect timed out");
+          if (!try_next_host(TryFailure::kConnect, "upstream connect timed out")) {
+            fail(504, "UT", "upstream connect timed out");
+          }
           break;
         case Waiting::kSend:
           host_->stats().timeouts.add();
-          if (!try_next_host("upstream timed out taking the request")) {
+          if (!try_next_host(TryFailure::kTimeout, "upstream timed out taking the request")) {
             fail(504, "UT", "upstream timed out taking the request");
           }
           break;
         case Waiting::kResponse:
           host_->stats().timeouts.add();
-          if (!try_next_host("upstream timed out")) fail(504, "UT", "upstream timed out");
+          if (!try_next_host(TryFailure::kTimeout, "upstream timed out")) fail(504, "UT", "upstream timed out");
           break;
         case Waiting::kNothing:
         case Waiting::kClient:
@@ -245,9 +283,10 @@ void ProxyCall::on_upstream_deadline() {
 }
 
 bool ProxyCall::finish_connect() {
+  end_pending();
   if (boost::system::error_code ec = connection_->socket().finish_connect()) {
     host_->stats().connect_failures.add();
-    if (!try_next_host("upstream connect failed")) fail(502, "UF", "upstream connect failed");
+    if (!try_next_host(TryFailure::kConnect, "upstream connect failed")) fail(502, "UF", "upstream connect failed");
     return false;
   }
   connection_->set_connecting(false);
@@ -291,7 +330,7 @@ bool ProxyCall::flush() {
     // The upstream closed or reset while taking the request.
     if (retry_if_raced("upstream closed a reused connection while taking the request")) return !done_;
     host_->stats().resets.add();
-    if (try_next_host("upstream closed the connection while taking the request")) return !done_;
+    if (try_next_host(TryFailure::kReset, "upstream closed the connection while taking the request")) return !done_;
     fail(502, "UC", "upstream connection closed while sending the request");
     return false;
   }
@@ -345,7 +384,7 @@ void ProxyCall::read_response() {
         }
         host_->stats().resets.add();
         if (classify_upstream(ec) == UpstreamError::kNoResponse &&
-            try_next_host("upstream closed the connection before answering")) {
+            try_next_host(TryFailure::kReset, "upstream closed the connection before answering")) {
           return;
         }
         fail(502, "UC", responding_ ? "upstream closed before the end of the response"
@@ -355,7 +394,7 @@ void ProxyCall::read_response() {
       case IoStatus::kError:
         if (!parser_->started() && retry_if_raced("upstream reset a reused connection before answering")) return;
         host_->stats().resets.add();
-        if (try_next_host("upstream reset the connection")) return;
+        if (try_next_host(TryFailure::kReset, "upstream reset the connection")) return;
         fail(502, "UC", responding_ ? "upstream reset during the response" : "upstream reset the connection");
         return;
     }
@@ -382,6 +421,7 @@ bool ProxyCall::parse_buffered() {
         continue;
       }
       observe_head();
+      if (retry_on_status()) return false;
       if (parser_->head().switching_protocols()) {
         switch_to_tunnel();
         return false;
@@ -518,6 +558,26 @@ void ProxyCall::observe_head() {
   stats.count_response(status);
   stats.first_byte.observe(elapsed);
   exchange_->async().upstream = {host_address(), status, elapsed};
+  settle(HostOutcome::kAnswered, status);
+}
+
+void ProxyCall::settle(HostOutcome outcome, int status) {
+  if (pick_.host != kNoHost) pool_.settle(pick_, outcome, status, log_);
+}
+
+void ProxyCall::end_pending() {
+  if (!pending_) return;
+  pending_ = false;
+  pool_.cluster().pending().fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool ProxyCall::retry_on_status() {
+  const std::vector<int>& statuses = route_.retry.statuses;
+  const int status = parser_->head().status;
+  if (statuses.empty() || std::find(statuses.begin(), statuses.end(), status) == statuses.end()) return false;
+  char reason[48];
+  const int n = std::snprintf(reason, sizeof(reason), "upstream answered %d", status);
+  return try_next_host(TryFailure::kStatus, std::string_view(reason, static_cast<std::size_t>(n)));
 }
 
 std::string_view ProxyCall::host_address() const {
@@ -539,6 +599,8 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
   // reused it. Nothing of the request was answered, and all of it is still here: send it again,
   // once, on a new connection.
   retried_ = true;
+  settle(HostOutcome::kAbandoned);  // the race is the pool's, not the host's fault
+  end_pending();
   host_->stats().retries.add();
   log_.info("upstream \"{}\" {}: {}; retrying once on a new connection", pool_.cluster().name(),
             pool_.cluster().hosts()[host_->index()]->address(), reason);
@@ -549,7 +611,9 @@ bool ProxyCall::retry_if_raced(std::string_view reason) {
   parser_.emplace(route_.limits, fields_.data(), response_to());
   int status = 0;
   std::string_view why;
-  if (!open_connection(pool_.pick_host(), true, status, why)) {
+  const HostPick again = pool_.pick({}, key_, log_);
+  if (again.host == kNoHost || !open_connection(again, true, status, why)) {
+    if (again.host == kNoHost) status = 503, why = "no usable upstream host";
     fail(status, status == 503 ? "UH" : "UF", why);
     return true;
   }
@@ -569,28 +633,34 @@ void ProxyCall::rewrite_head() {
   out_.append(body);
 }
 
-std::size_t ProxyCall::next_host() {
-  if (tries_ >= tried_.size()) return kNoHost;
-  // The cluster's own order, skipping the hosts this request has tried.
-  for (std::size_t picks = 0; picks < pool_.cluster().schedule().size(); ++picks) {
-    const std::size_t host = pool_.pick_host();
-    if (std::find(tried_.begin(), tried_.begin() + tries_, host) == tried_.begin() + tries_) return host;
-  }
-  return kNoHost;
+HostPick ProxyCall::next_host() {
+  if (tries_ >= std::min<std::size_t>(route_.retry.tries, kMaxTries)) return {};
+  return pool_.pick(std::span<const std::uint32_t>(tried_.data(), tries_), key_, log_);
 }
 
-bool ProxyCall::try_next_host(std::string_view reason) {
-  // nginx's `proxy_next_upstream error timeout`: before any response byte, and only when the
-  // request is all still here and either never reached the failed host (a connect failure) or
-  // may be sent twice (Go's replayable rule).
-  if (responding_ || !held_ || (sent_any_ && !replayable_) || parser_->started() || exchange_ == nullptr) {
+bool ProxyCall::try_next_host(TryFailure failure, std::string_view reason) {
+  // An answer listed in retry.statuses was settled with its status; any other failure counts
+  // against the host now, whether or not the request moves on.
+  if (failure != TryFailure::kStatus) settle(HostOutcome::kGatewayFailure);
+  // nginx's `proxy_next_upstream error timeout`: before the response reached the client, and
+  // only when the request is all still here and either never reached the failed host (a connect
+  // failure) or may be sent twice (Go's replayable rule, or retry.non_idempotent).
+  const UpstreamRetry& retry = route_.retry;
+  const bool wanted = failure == TryFailure::kStatus || (failure == TryFailure::kConnect && retry.on_connect_failure) ||
+                      (failure == TryFailure::kReset && retry.on_reset) ||
+                      (failure == TryFailure::kTimeout && retry.on_timeout);
+  if (!wanted || responding_ || !held_ || (sent_any_ && !replayable_) || exchange_ == nullptr ||
+      (failure != TryFailure::kStatus && parser_->started())) {
     return false;
   }
-  std::size_t next = next_host();
-  if (next == kNoHost) return false;
+  HostPick next = next_host();
+  if (next.host == kNoHost) return false;
   if (!in_budget_) {
-    if (!pool_.retry_allowed()) {
+    if (!pool_.retry_allowed(retry)) {
+      pool_.settle(next, HostOutcome::kAbandoned, 0, log_);
       pool_.stats().retry_budget_exhausted.add();
+      log_.warn("upstream \"{}\" {}: {}; not sent to another host: the retry budget is spent",
+                pool_.cluster().name(), host_address(), reason);
       return false;
     }
     in_budget_ = true;
@@ -599,18 +669,19 @@ bool ProxyCall::try_next_host(std::string_view reason) {
   host_->stats().next_host.add();
   if (connection_ != nullptr) host_->close(*connection_);
   connection_ = nullptr;
+  end_pending();
   sent_ = 0;
   parsed_ = 0;
   parser_.emplace(route_.limits, fields_.data(), response_to());
   for (;;) {
     log_.info("upstream \"{}\" {}: {}; trying {}", pool_.cluster().name(), host_address(), reason,
-              pool_.cluster().hosts()[next]->address());
+              pool_.cluster().hosts()[next.host]->address());
     int status = 0;
     std::string_view why;
     if (open_connection(next, false, status, why)) break;
     reason = why;
     next = next_host();
-    if (next == kNoHost) {
+    if (next.host == kNoHost) {
       fail(status, status == 503 ? "UH" : "UF", why);
       return true;
     }
@@ -621,6 +692,7 @@ bool ProxyCall::try_next_host(std::string_view reason) {
 }
 
 void ProxyCall::fail(int status, std::string_view flag, std::string_view reason) {
+  settle(HostOutcome::kGatewayFailure);
   const std::string_view host = host_address();
   log_.warn("upstream \"{}\" {}: {} ({} {})", pool_.cluster().name(), host, reason, responding_ ? 0 : status, flag);
   if (connection_ != nullptr) {
@@ -639,9 +711,8 @@ void ProxyCall::fail(int status, std::string_view flag, std::string_view reason)
     return;
   }
   exchange->async().upstream = {host, 0, pool_.poller().now() - started_};
-  char body[160];
-  const int n = std::snprintf(body, sizeof(body), "%.*s\n", static_cast<int>(reason.size()), reason.data());
-  owner->fail_pending(status, std::string_view(body, static_cast<std::size_t>(n)));
+  answer_without_upstream(exchange->response(), route_, pool_.stats(), status, reason);
+  owner->complete();
 }
 
 void ProxyCall::wait_for(Waiting what) {
@@ -675,6 +746,9 @@ bool ProxyCall::exchange_done_cleanly() const {
 }
 
 void ProxyCall::destroy() {
+  settle(HostOutcome::kAbandoned);
+  end_pending();
+  if (capped_) pool_.cluster().in_flight().fetch_sub(1, std::memory_order_relaxed);
   ClusterPool& pool = pool_;
   if (counted_) pool.count_call(-1);
   if (in_budget_) pool.count_retry(-1);

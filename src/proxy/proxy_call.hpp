@@ -60,16 +60,23 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   // What the request waits for (the connection's one armed deadline).
   enum class Waiting : std::uint8_t { kNothing, kConnect, kSend, kResponse, kClient };
 
-  static constexpr std::size_t kNoHost = ~std::size_t{0};
-  // Hosts one request may try (the first included): nginx's proxy_next_upstream_tries, bounded.
-  static constexpr std::size_t kMaxTries = 4;
+  // Hosts one request may try (the first included): retry.tries, at most this.
+  static constexpr std::size_t kMaxTries = 16;
 
-  bool open_connection(std::size_t host, bool fresh_only, int& status, std::string_view& reason);
-  /// The next host in the cluster's order that this request has not tried, or kNoHost.
-  std::size_t next_host();
-  /// A failure before any response byte: the request goes to another host when it may (see the
-  /// definition); false when it may not, and the caller fails it.
-  bool try_next_host(std::string_view reason);
+  // Why a try failed, as retry.on names them; kStatus: an answer retry.statuses lists.
+  enum class TryFailure : std::uint8_t { kConnect, kReset, kTimeout, kStatus };
+
+  bool open_connection(HostPick pick, bool fresh_only, int& status, std::string_view& reason);
+  /// A host this request has not tried (the balancer's choice), or one with host == kNoHost.
+  HostPick next_host();
+  /// A try failed before the response reached the client: the request goes to another host when
+  /// it may (see the definition); false when it may not, and the caller fails it.
+  bool try_next_host(TryFailure failure, std::string_view reason);
+  /// The head just parsed is one retry.statuses lists, and another host may be asked instead.
+  bool retry_on_status();
+  void settle(HostOutcome outcome, int status = 0);
+  /// A connect this request started has ended (or will not happen): limits.max_pending.
+  void end_pending();
   void rewrite_head();
   void pump();
   bool finish_connect();
@@ -95,6 +102,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   ClusterPool& pool_;
   spdlog::logger& log_;
   HostPool* host_ = nullptr;
+  HostPick pick_;                  // the try in progress, until its outcome is settled
+  std::optional<std::uint64_t> key_;  // what a hashing balancer hashes
   UpstreamConnection* connection_ = nullptr;
   ByteBuffer out_;                 // request bytes for the upstream; from the head on while replayable
   std::size_t sent_ = 0;           // bytes of out_ written
@@ -120,8 +129,10 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   bool sent_any_ = false;          // request bytes reached some upstream socket
   bool held_ = true;               // out_ holds the whole request from its head (it can go again)
   bool counted_ = false;           // counted in the pool's calls in flight
+  bool capped_ = false;            // counted in the cluster's in_flight (limits.max_requests)
+  bool pending_ = false;           // counted in the cluster's pending (limits.max_pending)
   bool in_budget_ = false;         // counted in the pool's retries in flight
-  std::uint8_t tries_ = 0;
+  std::uint8_t tries_ = 0;         // hosts tried, this one included
   std::array<std::uint32_t, kMaxTries> tried_{};
   bool upgrade_ = false;           // the client asked to switch protocols (a 101 may answer)
   bool in_pump_ = false;

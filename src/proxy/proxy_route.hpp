@@ -2,6 +2,10 @@
 // ProxyRoute: the handler of a route of kind "proxy": forwards each request to its upstream.
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <surge/handler.hpp>
 
@@ -11,12 +15,34 @@
 
 namespace surge::detail {
 
+class ResponseState;
+struct UpstreamStats;
+
+/// A route's degraded answer: served instead of the proxy's own 502, 503 or 504 when no host
+/// could answer (none usable, caps full, budget spent, every try failed before a response).
+struct ProxyFallback {
+  int status = 503;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  bool operator==(const ProxyFallback&) const = default;
+};
+
 /// What a proxy route forwards to and how; shared by the workers, immutable.
 struct ProxyRoute {
   std::shared_ptr<const ClusterHandle> upstream;
   ForwardOptions forward;
   ResponseLimits limits;  // the upstream's response header
+  UpstreamRetry retry;    // the upstream's, with the route's "retry" keys over it
+  std::optional<ProxyFallback> fallback;
 };
+
+/// The proxy's own answer when the upstream gave none: the route's fallback when it has one
+/// (counted), else `status` with `reason` as a text body; a 503 refused before any host was
+/// asked carries Retry-After (`retry_after_s` > 0).
+void answer_without_upstream(ResponseState& response, const ProxyRoute& route, UpstreamStats& stats, int status,
+                             std::string_view reason, int retry_after_s = 0);
 
 /// The route's handler: suspends the request and starts a ProxyCall on its worker's pool for the
 /// upstream. The route must take its body as it arrives (RouteOptions::stream_body).

@@ -1,5 +1,6 @@
 #include "server/server_metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string>
@@ -33,6 +34,10 @@ class HostTotals {
     double active = 0, idle = 0;
     std::array<double, 4> errors{};  // connect_failure, timeout, reset, bad_response
     std::array<double, 5> responses{};
+    // The host's shared health (the same for every worker: taken from the first that has it).
+    bool has_health = false, usable = true, ejected = false, down = false;
+    double ejections = 0, breaker_opens = 0, checks = 0, check_failures = 0;
+    int breaker = -1;  // BreakerStatus, -1: no breaker
     struct Histogram {
       std::array<std::uint64_t, kUpstreamLatencyBounds.size() + 1> buckets{};
       double sum_s = 0;
@@ -61,6 +66,18 @@ class HostTotals {
     t.connect.add(h.connect);
     t.first_byte.add(h.first_byte);
     t.total.add(h.total);
+    if (h.health && !t.has_health) {
+      const HostHealth& health = *h.health;
+      t.has_health = true;
+      t.usable = health.usable(now_) && health.breaker_admits(now_);
+      t.ejected = health.ejected(now_);
+      t.down = health.active_down();
+      t.ejections = static_cast<double>(health.ejections_total());
+      t.breaker_opens = static_cast<double>(health.breaker_opens_total());
+      t.checks = static_cast<double>(health.checks_total());
+      t.check_failures = static_cast<double>(health.check_failures_total());
+      if (const CircuitBreaker* breaker = health.breaker()) t.breaker = static_cast<int>(breaker->state().status);
+    }
   }
   const std::vector<Totals>& all() const { return totals_; }
   /// Every host together (the unlabelled surge_upstream_* series).
@@ -88,7 +105,25 @@ class HostTotals {
     return totals_.back();
   }
   std::vector<Totals> totals_;
+  Clock::time_point now_ = Clock::now();
 };
+
+// Hosts of each upstream that take requests: the alert's "no healthy host" is this at 0.
+void report_upstreams(MetricSink& sink, const HostTotals& hosts) {
+  std::vector<std::pair<std::string, std::pair<double, double>>> upstreams;  // name -> healthy, all
+  for (const HostTotals::Totals& t : hosts.all()) {
+    if (!t.has_health) continue;
+    auto it = std::find_if(upstreams.begin(), upstreams.end(), [&](const auto& u) { return u.first == t.upstream; });
+    if (it == upstreams.end()) it = upstreams.insert(upstreams.end(), {t.upstream, {0, 0}});
+    it->second.first += t.usable ? 1 : 0;
+    it->second.second += 1;
+  }
+  for (const auto& [name, counts] : upstreams) {
+    sink.gauge("surge_upstream_healthy_hosts", "Hosts of each upstream that take requests now.",
+               {{"upstream", name}}, counts.first);
+    sink.gauge("surge_upstream_hosts", "Hosts of each upstream.", {{"upstream", name}}, counts.second);
+  }
+}
 
 void report_hosts(MetricSink& sink, const HostTotals& hosts) {
   static constexpr std::array<std::string_view, 5> kClasses{"1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -120,6 +155,28 @@ void report_hosts(MetricSink& sink, const HostTotals& hosts) {
                {upstream, host, {"state", "active"}}, t.active);
     sink.gauge("surge_upstream_host_connections", "Connections to each host, by state.",
                {upstream, host, {"state", "idle"}}, t.idle);
+    if (t.has_health) {
+      sink.gauge("surge_upstream_host_healthy",
+                 "1 while each host takes requests: not ejected, not failing its health check, breaker not open.",
+                 {upstream, host}, t.usable ? 1 : 0);
+      sink.gauge("surge_upstream_host_ejected", "1 while each host is ejected by outlier detection.", {upstream, host},
+                 t.ejected ? 1 : 0);
+      sink.gauge("surge_upstream_host_check_down", "1 while each host is out by its active health check.",
+                 {upstream, host}, t.down ? 1 : 0);
+      sink.counter("surge_upstream_host_ejections_total", "Times each host was ejected by outlier detection.",
+                   {upstream, host}, t.ejections);
+      sink.counter("surge_upstream_host_health_checks_total", "Active health checks of each host, by result.",
+                   {upstream, host, {"result", "passed"}}, t.checks - t.check_failures);
+      sink.counter("surge_upstream_host_health_checks_total", "Active health checks of each host, by result.",
+                   {upstream, host, {"result", "failed"}}, t.check_failures);
+      if (t.breaker >= 0) {
+        sink.gauge("surge_upstream_host_breaker_state",
+                   "Each host's breaker: 0 closed, 1 open, 2 half-open, 3 forced open, 4 forced closed.",
+                   {upstream, host}, t.breaker);
+        sink.counter("surge_upstream_host_breaker_opens_total", "Times each host's breaker opened.", {upstream, host},
+                     t.breaker_opens);
+      }
+    }
     sink.histogram("surge_upstream_connect_duration_seconds", "Time to connect to each host (new connections).",
                    {upstream, host}, bounds, t.connect.buckets, t.connect.sum_s);
     sink.histogram("surge_upstream_header_duration_seconds",
@@ -138,7 +195,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   double deferred_timeouts = 0, deferred_abandoned = 0;
   struct UpstreamTotals {
     double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
-    double retry_budget_exhausted = 0;
+    double retry_budget_exhausted = 0, over_limits = 0, no_usable_host = 0, fallbacks = 0;
   } up;
   HostTotals hosts;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
@@ -169,6 +226,9 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.tunnel_idle_timeouts += static_cast<double>(u.tunnel_idle_timeouts.value());
     up.tunnels += static_cast<double>(u.tunnels.value());
     up.retry_budget_exhausted += static_cast<double>(u.retry_budget_exhausted.value());
+    up.over_limits += static_cast<double>(u.over_limits.value());
+    up.no_usable_host += static_cast<double>(u.no_usable_host.value());
+    up.fallbacks += static_cast<double>(u.fallbacks.value());
     pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) { hosts.add(h); });
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
@@ -224,6 +284,14 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "active"}}, all.active);
   sink.gauge("surge_upstream_connections", "Upstream connections, by state.", {{"state", "idle"}}, all.idle);
   report_hosts(sink, hosts);
+  report_upstreams(sink, hosts);
+  sink.counter("surge_upstream_over_limits_total",
+               "Proxied requests answered 503 at an upstream's limits.max_requests or max_pending.", {}, up.over_limits);
+  sink.counter("surge_upstream_no_usable_host_total",
+               "Proxied requests with no host to go to (all ejected, failing health checks or breaker open).", {},
+               up.no_usable_host);
+  sink.counter("surge_upstream_fallbacks_total", "A proxy route's fallback answer served instead of an error.", {},
+               up.fallbacks);
   sink.counter("surge_upstream_retry_budget_exhausted_total",
                "Requests that could have gone to another host after a failure but for the retry budget.", {},
                up.retry_budget_exhausted);

@@ -257,7 +257,7 @@ void Worker::on_tick() {
     next_buffer_trim_ = now + kBufferTrimPeriod;
   }
   expire_pending(now);
-  upstreams_.tick(now);
+  upstreams_.tick(now, log_.get());
   publish_pool_stats();
   schedule_tick();
 }

@@ -229,7 +229,7 @@ class Worker final {
   SlabPool buffers_;
   Clock::time_point next_buffer_trim_{};
   RecyclingPool<Exchange> exchanges_;
-  UpstreamPools upstreams_{poller_, buffers_};
+  UpstreamPools upstreams_{poller_, buffers_, index_};
   std::unique_ptr<ObjectPool<Http1Session>> sessions_pool_;
   IntrusiveList<Http1Session> sessions_;  // every open session, whatever it waits for
   std::vector<std::shared_ptr<ReuseportAcceptor>> acceptors_;

@@ -24,26 +24,6 @@ std::string text_of(const sockaddr* address) {
   return "[" + std::string(host) + "]:" + std::to_string(port);
 }
 
-// nginx's smooth weighted round robin, unrolled into one cycle: a host of weight w appears w
-// times, spread out instead of in a run.
-std::vector<std::uint32_t> smooth_schedule(const std::vector<std::unique_ptr<UpstreamHost>>& hosts) {
-  std::int64_t total = 0;
-  for (const auto& h : hosts) total += h->weight();
-  std::vector<std::int64_t> current(hosts.size(), 0);
-  std::vector<std::uint32_t> order;
-  order.reserve(static_cast<std::size_t>(total));
-  for (std::int64_t n = 0; n < total; ++n) {
-    std::size_t best = 0;
-    for (std::size_t i = 0; i < hosts.size(); ++i) {
-      current[i] += hosts[i]->weight();
-      if (current[i] > current[best]) best = i;
-    }
-    current[best] -= total;
-    order.push_back(static_cast<std::uint32_t>(best));
-  }
-  return order;
-}
-
 }  // namespace
 
 std::vector<HostAddress> resolve(const std::string& name, std::uint16_t port) {
@@ -67,7 +47,7 @@ std::vector<HostAddress> resolve(const std::string& name, std::uint16_t port) {
   return out;
 }
 
-Cluster::Cluster(UpstreamConfig config) : config_(std::move(config)) {
+Cluster::Cluster(UpstreamConfig config, const HostBreakerConfig* breaker) : config_(std::move(config)) {
   validate(config_);
   for (const UpstreamServerConfig& server : config_.servers) {
     std::string name;
@@ -79,9 +59,12 @@ Cluster::Cluster(UpstreamConfig config) : config_(std::move(config)) {
       throw std::invalid_argument("upstream \"" + config_.name + "\": cannot resolve " + server.address);
     }
     host->set_addresses(std::make_shared<const std::vector<HostAddress>>(std::move(addresses)));
+    if (breaker != nullptr) host->health().set_breaker(*breaker);
     hosts_.push_back(std::move(host));
   }
-  schedule_ = smooth_schedule(hosts_);
+  std::vector<BalanceHost> table_hosts;
+  for (const UpstreamServerConfig& server : config_.servers) table_hosts.push_back({server.address, server.weight});
+  tables_ = std::make_unique<BalanceTables>(table_hosts, config_.balance.policy);
 }
 
 bool Cluster::resolve_again() {

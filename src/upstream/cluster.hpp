@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "upstream/balancer.hpp"
+#include "upstream/host_health.hpp"
 #include "upstream/upstream_config.hpp"
 
 namespace surge::detail {
@@ -32,6 +34,11 @@ class UpstreamHost final {
   const std::string& name() const { return name_; }
   std::uint16_t port() const { return port_; }
   std::uint32_t weight() const { return weight_; }
+  /// Shared by the workers and the health checker (atomics inside): writable through a const
+  /// Cluster, as the addresses are.
+  HostHealth& health() const { return *health_; }
+  /// The same, for whoever must keep it beyond the cluster (the exporter's view of a worker's pool).
+  const std::shared_ptr<HostHealth>& shared_health() const { return health_; }
 
   /// The addresses now (possibly empty: the name does not resolve at the moment).
   std::shared_ptr<const std::vector<HostAddress>> addresses() const { return addresses_.load(); }
@@ -44,6 +51,7 @@ class UpstreamHost final {
   std::string name_;
   std::uint16_t port_;
   std::uint32_t weight_;
+  std::shared_ptr<HostHealth> health_ = std::make_shared<HostHealth>();
   std::atomic<std::shared_ptr<const std::vector<HostAddress>>> addresses_{
       std::make_shared<const std::vector<HostAddress>>()};
 };
@@ -55,15 +63,21 @@ class UpstreamHost final {
 class Cluster final {
  public:
   /// Resolves every server's name. Throws std::invalid_argument when a name resolves to nothing
-  /// (as nginx refuses to start with an unknown upstream host).
-  explicit Cluster(UpstreamConfig config);
+  /// (as nginx refuses to start with an unknown upstream host). `breaker`: each host's own breaker
+  /// (the upstream's "breaker"), or null.
+  explicit Cluster(UpstreamConfig config, const HostBreakerConfig* breaker = nullptr);
 
   const UpstreamConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
   std::vector<std::unique_ptr<UpstreamHost>>& hosts() { return hosts_; }
   const std::vector<std::unique_ptr<UpstreamHost>>& hosts() const { return hosts_; }
-  /// Host picks in smooth weighted round-robin order (nginx's), one full cycle; a worker walks it.
-  const std::vector<std::uint32_t>& schedule() const { return schedule_; }
+  /// What the balancing policies walk (the round-robin cycle, the ring or Maglev table).
+  const BalanceTables& tables() const { return *tables_; }
+
+  /// Requests in flight and waiting for a connection, every worker together: counted only when
+  /// the upstream's "limits" cap them (a shared write per request otherwise saved).
+  std::atomic<std::uint32_t>& in_flight() const { return load_.in_flight; }
+  std::atomic<std::uint32_t>& pending() const { return load_.pending; }
 
   /// Resolves the names again; false when some name resolved to nothing (its old addresses stay).
   bool resolve_again();
@@ -71,7 +85,12 @@ class Cluster final {
  private:
   UpstreamConfig config_;
   std::vector<std::unique_ptr<UpstreamHost>> hosts_;
-  std::vector<std::uint32_t> schedule_;
+  std::unique_ptr<BalanceTables> tables_;
+  struct alignas(64) Load {
+    std::atomic<std::uint32_t> in_flight{0};
+    std::atomic<std::uint32_t> pending{0};
+  };
+  mutable Load load_;
 };
 
 /// What the routes naming a cluster hold. While one exists the cluster is in use; the workers'

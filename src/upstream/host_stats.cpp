@@ -22,12 +22,19 @@ void LatencyHistogram::observe(std::chrono::nanoseconds elapsed) {
   sum_ns_.add(static_cast<std::uint64_t>(ns));
 }
 
-HostStats& HostStatsRegistry::entry(std::string_view upstream, std::string_view host) {
+HostStats& HostStatsRegistry::entry(std::string_view upstream, std::string_view host,
+                                    std::shared_ptr<const HostHealth> health) {
   std::lock_guard lock(mutex_);
   for (HostStats& s : entries_) {
-    if (s.upstream == upstream && s.host == host) return s;
+    if (s.upstream == upstream && s.host == host) {
+      // A reload that keeps the host builds a new cluster: the newest pool's health is reported.
+      if (health) s.health = std::move(health);
+      return s;
+    }
   }
-  return entries_.emplace_back(std::string(upstream), std::string(host));
+  HostStats& made = entries_.emplace_back(std::string(upstream), std::string(host));
+  made.health = std::move(health);
+  return made;
 }
 
 }  // namespace surge::detail

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "metrics/counter.hpp"
+#include "upstream/host_health.hpp"
 
 namespace surge::detail {
 
@@ -56,6 +58,10 @@ struct HostStats {
   LatencyHistogram first_byte;  // request begun -> response head parsed (connect included)
   LatencyHistogram total;       // request begun -> response's last byte
 
+  // The host's shared health as of the worker's newest pool for it (guarded by the registry's
+  // mutex: replaced when a reload's pool is made, read at scrape time).
+  std::shared_ptr<const HostHealth> health;
+
   void count_response(int status) {
     if (status >= 100 && status < 600) responses[static_cast<std::size_t>(status / 100 - 1)].add();
   }
@@ -68,7 +74,8 @@ struct HostStats {
 class HostStatsRegistry final {
  public:
   /// Worker thread: the entry for this upstream and host, made on first use.
-  HostStats& entry(std::string_view upstream, std::string_view host);
+  HostStats& entry(std::string_view upstream, std::string_view host,
+                   std::shared_ptr<const HostHealth> health = nullptr);
   /// Any thread: calls visit(const HostStats&) for each entry.
   template <class Visit>
   void for_each(Visit&& visit) const {

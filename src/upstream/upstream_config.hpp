@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <surge/traffic_protection.hpp>  // StatusRange
+
 namespace surge::detail {
 
 /// One server of an upstream.
@@ -48,12 +50,101 @@ struct UpstreamTunnels {
   bool operator==(const UpstreamTunnels&) const = default;
 };
 
+/// How a request's host is chosen ("balance"). Every policy skips hosts that are ejected, marked
+/// down by the active check or whose breaker is open, and hosts the request has tried already.
+enum class BalancePolicy : std::uint8_t {
+  kRoundRobin,    // nginx's smooth weighted round robin
+  kLeastRequest,  // power of two choices on requests in flight / weight (Envoy's default)
+  kPeakEwma,      // power of two choices on peak-EWMA latency x (requests in flight + 1) (Finagle)
+  kRingHash,      // consistent hashing on a ring (ketama), keyed by hash_on
+  kMaglev,        // consistent hashing on Maglev's lookup table, keyed by hash_on
+};
+
+/// What a hashing policy hashes. A request without the key (no such header, cookie or parameter)
+/// falls back to least-request for that request.
+enum class HashSource : std::uint8_t { kNone, kHeader, kCookie, kClientAddress, kParam };
+
+struct UpstreamBalance {
+  BalancePolicy policy = BalancePolicy::kLeastRequest;
+  HashSource hash_on = HashSource::kNone;
+  std::string hash_name;  // the header, cookie or path parameter named by hash_on
+  // Peak-EWMA's decay: how long a latency sample takes to fade to 1/e (Finagle: 10 s).
+  std::chrono::milliseconds ewma_decay{10000};
+  // A host back from ejection or from the active check's "down" takes this long to reach its full
+  // weight (Envoy's slow_start_window). 0: at once.
+  std::chrono::milliseconds slow_start{0};
+
+  bool operator==(const UpstreamBalance&) const = default;
+};
+
+/// Passive health (Envoy's outlier detection): hosts that fail in a row leave the rotation for a
+/// while, longer each time. On by default.
+struct UpstreamOutlierDetection {
+  bool enabled = true;
+  std::uint32_t consecutive_5xx = 5;              // 5xx answers in a row (0: not counted)
+  std::uint32_t consecutive_gateway_failures = 5; // connect failures, resets, timeouts in a row (0: off)
+  std::chrono::milliseconds base_ejection{30000}; // the first ejection; the n-th lasts n times this
+  std::chrono::milliseconds max_ejection{300000}; // the cap of that growth
+  std::uint32_t max_ejection_percent = 50;        // at most this share of the hosts out (at least one)
+  // Fewer hosts than this share usable: every host is used, ejected or not (Envoy's panic mode),
+  // rather than piling the load on the few left.
+  std::uint32_t panic_threshold_percent = 50;
+
+  bool operator==(const UpstreamOutlierDetection&) const = default;
+};
+
+/// Active health: each host asked on an interval, off the workers. Off unless configured.
+struct UpstreamHealthCheck {
+  bool enabled = false;
+  bool tcp = false;                       // a TCP connect only, instead of an HTTP GET of path
+  std::string path = "/healthz";
+  std::string host;                       // the Host field sent ("" : the server's address)
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds jitter{500};  // each interval is lengthened by up to this, at random
+  std::chrono::milliseconds timeout{1000};
+  std::uint32_t healthy_threshold = 2;    // successes in a row that bring a down host back
+  std::uint32_t unhealthy_threshold = 3;  // failures in a row that take a host down
+  std::vector<StatusRange> expected_statuses{StatusRange{200, 399}};
+
+  bool operator==(const UpstreamHealthCheck&) const = default;
+};
+
+/// When a request goes to another host, and how many it may try.
+struct UpstreamRetry {
+  bool on_connect_failure = true;  // refused, unreachable, connect timed out
+  bool on_reset = true;            // closed or reset before the response's first byte
+  bool on_timeout = true;          // no response head within timeouts.read (or per_try_timeout)
+  std::vector<int> statuses;       // answers that are tried again elsewhere (e.g. 502, 503, 504)
+  std::uint32_t tries = 4;         // hosts one request may try, the first included (1: no retry)
+  bool non_idempotent = false;     // also replay POST and PATCH (when their body is still held)
+  // Envoy's retry budget: retries in flight stay within this share of the requests in flight, or
+  // budget_min when that is more.
+  std::uint32_t budget_percent = 20;
+  std::uint32_t budget_min = 3;
+
+  bool operator==(const UpstreamRetry&) const = default;
+};
+
+/// Caps per upstream, across the workers: over them a request gets 503 with Retry-After at once.
+struct UpstreamLimits {
+  std::uint32_t max_requests = 0;  // requests in flight (0: no cap)
+  std::uint32_t max_pending = 0;   // requests waiting for a new connection to connect (0: no cap)
+
+  bool operator==(const UpstreamLimits&) const = default;
+};
+
 struct UpstreamConfig {
   std::string name;  // the key in "upstreams"; routes name it
   std::vector<UpstreamServerConfig> servers;
   UpstreamTimeouts timeouts;
   UpstreamKeepalive keepalive;
   UpstreamTunnels tunnels;
+  UpstreamBalance balance;
+  UpstreamOutlierDetection outlier_detection;
+  UpstreamHealthCheck health_check;
+  UpstreamRetry retry;
+  UpstreamLimits limits;
+  std::string breaker;  // a name from "breakers": each host gets its own breaker of that config
   // How often names are resolved again, off the workers (a Kubernetes headless service changes
   // its addresses). 0: only at start and reload.
   std::chrono::milliseconds resolve_every{30000};

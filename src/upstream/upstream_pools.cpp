@@ -113,7 +113,7 @@ void HostPool::close_idle() {
 ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller,
                          SlabPool& buffers, std::vector<UpstreamConnection*>& closed,
                          std::vector<UpstreamTunnel*>& closed_tunnels, UpstreamStats& stats,
-                         HostStatsRegistry& host_stats)
+                         HostStatsRegistry& host_stats, std::size_t worker)
     : handle_(handle),
       cluster_(handle->cluster),
       poller_(poller),
@@ -125,22 +125,19 @@ ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, Eve
              DeadlineList<UpstreamConnection>(cluster_->config().keepalive.idle_timeout)},
       tunnel_idle_(cluster_->config().tunnels.idle_timeout),
       closed_tunnels_(closed_tunnels),
-      stats_(stats) {
+      stats_(stats),
+      // Each worker draws its own random choices; fixed per worker, so a run can be replayed.
+      selector_(*cluster_, worker, 0x9e3779b97f4a7c15ULL * (worker + 1) ^ hash_key(cluster_->name())) {
   for (std::size_t i = 0; i < cluster_->hosts().size(); ++i) {
-    HostStats& counters = host_stats.entry(cluster_->name(), cluster_->hosts()[i]->address());
+    HostStats& counters = host_stats.entry(cluster_->name(), cluster_->hosts()[i]->address(),
+                                           cluster_->hosts()[i]->shared_health());
     hosts_.push_back(std::make_unique<HostPool>(*this, i, counters));
   }
 }
 
-std::size_t ClusterPool::pick_host() {
-  const std::vector<std::uint32_t>& order = cluster_->schedule();
-  const std::size_t host = order[next_pick_];
-  next_pick_ = next_pick_ + 1 == order.size() ? 0 : next_pick_ + 1;
-  return host;
-}
-
-void ClusterPool::expire(Clock::time_point now) {
+void ClusterPool::expire(Clock::time_point now, spdlog::logger* log) {
   for (auto& list : lists_) list.expire(now);
+  if (log != nullptr) selector_.tick(now, *log);
   tunnel_idle_.expire(now);
 }
 
@@ -205,12 +202,13 @@ ClusterPool& UpstreamPools::pool(const std::shared_ptr<const ClusterHandle>& han
   for (auto& pool : pools_) {
     if (&pool->cluster() == handle->cluster.get()) return *pool;
   }
-  pools_.push_back(std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, closed_tunnels_, stats_, host_stats_));
+  pools_.push_back(
+      std::make_unique<ClusterPool>(handle, poller_, buffers_, closed_, closed_tunnels_, stats_, host_stats_, worker_));
   return *pools_.back();
 }
 
-void UpstreamPools::tick(Clock::time_point now) {
-  for (auto& pool : pools_) pool->expire(now);
+void UpstreamPools::tick(Clock::time_point now, spdlog::logger* log) {
+  for (auto& pool : pools_) pool->expire(now, log);
   // A cluster only this worker's pool still holds (a reload replaced it): close its idle
   // connections; once nothing is lent either, the pool goes.
   std::erase_if(pools_, [](const std::unique_ptr<ClusterPool>& pool) {

@@ -15,6 +15,7 @@
 #include "net/deadline_list.hpp"
 #include "net/event_poller.hpp"
 #include "upstream/cluster.hpp"
+#include "upstream/host_selector.hpp"
 #include "upstream/host_stats.hpp"
 #include "upstream/upstream_connection.hpp"
 
@@ -30,6 +31,9 @@ struct UpstreamStats {
   Counter tunnel_idle_timeouts;
   Gauge tunnels;
   Counter retry_budget_exhausted;  // a request that could have tried another host, refused by the budget
+  Counter over_limits;             // refused at the upstream's limits.max_requests or max_pending (503)
+  Counter no_usable_host;          // every host ejected, down, open or tried: nothing to send to
+  Counter fallbacks;               // a route's fallback answer served instead of an error
 };
 
 /// A client connection and an upstream connection relayed as bytes after the upstream's 101
@@ -91,7 +95,7 @@ class ClusterPool final {
  public:
   ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, EventPoller& poller, SlabPool& buffers,
               std::vector<UpstreamConnection*>& closed, std::vector<UpstreamTunnel*>& closed_tunnels,
-              UpstreamStats& stats, HostStatsRegistry& host_stats);
+              UpstreamStats& stats, HostStatsRegistry& host_stats, std::size_t worker);
   ClusterPool(const ClusterPool&) = delete;
   ClusterPool& operator=(const ClusterPool&) = delete;
 
@@ -104,13 +108,19 @@ class ClusterPool final {
   UpstreamStats& stats() const { return stats_; }
   HostPool& host(std::size_t index) { return *hosts_[index]; }
   std::size_t host_count() const { return hosts_.size(); }
-  /// The next host in the cluster's weighted round-robin order (this worker's own position).
-  std::size_t pick_host();
+  /// A host for a request (HostSelector::pick), settled when the request ends there.
+  HostPick pick(std::span<const std::uint32_t> tried, std::optional<std::uint64_t> key, spdlog::logger& log) {
+    return selector_.pick(tried, key, poller_.now(), log);
+  }
+  void settle(HostPick& pick, HostOutcome outcome, int status, spdlog::logger& log) {
+    selector_.settle(pick, outcome, status, poller_.now(), log);
+  }
+  HostSelector& selector() { return selector_; }
 
   void arm(UpstreamConnection& connection, UpstreamWait what, Clock::time_point now) {
     lists_[static_cast<std::size_t>(what)].arm(connection, now);
   }
-  void expire(Clock::time_point now);
+  void expire(Clock::time_point now, spdlog::logger* log);
   /// Connections lent or idle.
   std::size_t open_count() const { return open_; }
   void count_open(int delta) { open_ = static_cast<std::size_t>(static_cast<std::int64_t>(open_) + delta); }
@@ -123,7 +133,9 @@ class ClusterPool final {
   /// within 20 % of the requests in flight, or 3 when that is fewer.
   void count_call(int delta) { calls_ = static_cast<std::uint32_t>(static_cast<std::int64_t>(calls_) + delta); }
   void count_retry(int delta) { retries_ = static_cast<std::uint32_t>(static_cast<std::int64_t>(retries_) + delta); }
-  bool retry_allowed() const { return retries_ < std::max<std::uint32_t>(3, calls_ / 5); }
+  bool retry_allowed(const UpstreamRetry& r) const {
+    return retries_ < std::max<std::uint32_t>(r.budget_min, calls_ * r.budget_percent / 100);
+  }
 
   /// Whether one more tunnel fits under tunnels.max_per_worker.
   bool tunnel_room() const { return tunnels_.size() < cluster_->config().tunnels.max_per_worker; }
@@ -157,7 +169,7 @@ class ClusterPool final {
   std::size_t open_ = 0;
   std::uint32_t calls_ = 0;
   std::uint32_t retries_ = 0;
-  std::size_t next_pick_ = 0;
+  HostSelector selector_;
   std::vector<void*> free_blocks_;
   std::size_t block_size_ = 0;
 };
@@ -166,7 +178,8 @@ class ClusterPool final {
 /// replaced by a reload keeps its pool while connections drain; the pool goes when it has none.
 class UpstreamPools final {
  public:
-  UpstreamPools(EventPoller& poller, SlabPool& buffers) : poller_(poller), buffers_(buffers) {
+  UpstreamPools(EventPoller& poller, SlabPool& buffers, std::size_t worker = 0)
+      : poller_(poller), buffers_(buffers), worker_(worker) {
     closed_.reserve(64);
   }
   ~UpstreamPools();
@@ -175,8 +188,9 @@ class UpstreamPools final {
 
   /// This worker's pool for cluster (made on first use).
   ClusterPool& pool(const std::shared_ptr<const ClusterHandle>& handle);
-  /// The worker's tick: deadlines, and pools of clusters no route names any more.
-  void tick(Clock::time_point now);
+  /// The worker's tick: deadlines, the hosts' breakers, and pools of clusters no route names any
+  /// more. `log` for the breakers' moves (null: not logged).
+  void tick(Clock::time_point now, spdlog::logger* log = nullptr);
   /// After each round of the poller: frees the connections closed during it.
   void after_round();
   /// Shutdown: closes the idle connections.
@@ -193,6 +207,7 @@ class UpstreamPools final {
  private:
   EventPoller& poller_;
   SlabPool& buffers_;
+  std::size_t worker_;
   UpstreamStats stats_;
   HostStatsRegistry host_stats_;
   std::vector<std::unique_ptr<ClusterPool>> pools_;

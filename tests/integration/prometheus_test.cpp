@@ -74,7 +74,8 @@ bool eventually(Predicate done, std::chrono::milliseconds limit) {
 }
 
 // Every metric source on: a rate limit, a breaker, load shedding (adaptive), request ids, CORS, the
-// access log (to a file) and recover (on by default). Small: one route per source.
+// access log (to a file), recover (on by default) and an upstream whose one host refuses (with
+// its own breaker). Small: one route per source.
 std::string all_sources_config(const std::string& access_log) {
   nlohmann::json config = nlohmann::json::parse(R"({
     "listen": ["127.0.0.1:0"], "threads": 2,
@@ -83,7 +84,9 @@ std::string all_sources_config(const std::string& access_log) {
     "load_shedding": {"max_in_flight_per_worker": 100, "adaptive": {"initial_limit": 50}},
     "middleware": {"request_id": {"enabled": true}, "cors": {"allowed_origins": ["https://app.example"]}},
     "access_log": {"enabled": true, "format": "json", "output": "file"},
+    "upstreams": {"gone": {"servers": [{"address": "127.0.0.1:1"}], "breaker": "backend"}},
     "routes": [
+      {"path": "/proxied", "handler": {"type": "proxy", "upstream": "gone"}},
       {"path": "/plaintext", "handler": {"type": "text", "body": "Hello, World!"}},
       {"path": "/limited", "rate_limit": ["tight"], "handler": {"type": "text", "body": "ok"}},
       {"path": "/down", "breaker": "backend", "handler": {"type": "text", "status": 502, "body": "down"}}]})");
@@ -134,6 +137,8 @@ void send_every_kind_of_request(std::uint16_t port) {
   EXPECT_EQ(status_of(port, get("/limited")), 429);
   EXPECT_EQ(status_of(port, get("/down")), 502);  // the failure that opens the breaker
   EXPECT_EQ(status_of(port, get("/down")), 503);
+  EXPECT_EQ(status_of(port, get("/proxied")), 502);  // refused: opens the host's breaker
+  EXPECT_EQ(status_of(port, get("/proxied")), 503);  // no usable host
   RawClient garbage(port);
   ASSERT_TRUE(garbage.send("GARBAGE\r\n\r\n"));
   auto r = garbage.read_response();

@@ -38,13 +38,15 @@ class FailoverSink final : public detail::MetricSink {
   std::string host_;
 };
 
-// surged with one proxy route to an upstream of two hosts, `first` picked first.
+// surged with one proxy route to an upstream of two hosts, balanced round robin (every other
+// request to each host; which one first is the worker's own place in the cycle).
 class TwoHostProxy {
  public:
   TwoHostProxy(std::uint16_t first, std::uint16_t second, const std::string& handler_extra = "")
       : config_(detail::parse_config(
             R"({"upstreams": {"app": {"servers": [{"address": "127.0.0.1:)" + std::to_string(first) +
-                R"("}, {"address": "127.0.0.1:)" + std::to_string(second) + R"("}]}},
+                R"("}, {"address": "127.0.0.1:)" + std::to_string(second) + R"("}],
+                          "balance": {"policy": "round_robin"}}},
                 "routes": [{"path": "/*path", "method": "*", "handler": {"type": "proxy", "upstream": "app")" +
                 handler_extra + R"(}}]})",
             "test.json")),
@@ -93,12 +95,22 @@ TEST(ProxyFailover, AResetBeforeTheAnswerMovesAReplayableRequestButNeverAPost) {
   ScriptedUpstream good([](const UpstreamRequest& r) { return ok(r.request_line()); });
   TwoHostProxy proxy(dying.port(), good.port());
 
-  // The first pick is the dying host: a POST sent there is not sent again anywhere.
-  auto refused = fetch(proxy.port(), post("/order", "once"));
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 502);
+  // A POST that reaches the dying host is not sent again anywhere: the one answered 502 never
+  // reached the good host.
+  int refused = 0;
+  for (int i = 0; i < 4 && refused == 0; ++i) {
+    const std::size_t good_before = good.requests().size();
+    auto r = fetch(proxy.port(), post("/order", "once"));
+    ASSERT_TRUE(r);
+    if (r->status == 502) {
+      ++refused;
+      EXPECT_EQ(good.requests().size(), good_before);
+    } else {
+      EXPECT_EQ(r->status, 200);
+    }
+  }
+  EXPECT_EQ(refused, 1);
   ASSERT_TRUE(dying.wait_requests(1));
-  EXPECT_EQ(good.requests().size(), 0u);
 
   // GETs: whichever host is picked, the answer comes from the good one.
   for (int i = 0; i < 4; ++i) {
@@ -119,11 +131,14 @@ TEST(ProxyFailover, TheHeadIsWrittenAnewForTheNextHost) {
   });
   ScriptedUpstream good([](const UpstreamRequest& r) { return ok(r.header("Host") + "|" + r.body); });
   TwoHostProxy proxy(dying.port(), good.port(), R"(, "host": "upstream")");
-  // A PUT is replayable: its body goes along, behind a head that names the host it reaches.
-  auto r = fetch(proxy.port(), "PUT /doc HTTP/1.1\r\nHost: front\r\nContent-Length: 4\r\n\r\nbody");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, "127.0.0.1:" + std::to_string(good.port()) + "|body");
+  // A PUT is replayable: its body goes along, behind a head that names the host it reaches. Round
+  // robin sends one of two PUTs to the dying host first.
+  for (int i = 0; i < 2; ++i) {
+    auto r = fetch(proxy.port(), "PUT /doc HTTP/1.1\r\nHost: front\r\nContent-Length: 4\r\n\r\nbody");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "127.0.0.1:" + std::to_string(good.port()) + "|body");
+  }
   ASSERT_TRUE(dying.wait_requests(1));
   EXPECT_EQ(dying.requests()[0].header("Host"), "127.0.0.1:" + std::to_string(dying.port()));
 }

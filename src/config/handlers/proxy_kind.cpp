@@ -7,7 +7,9 @@
 
 #include "config/daemon_config.hpp"
 #include "config/handler_kind.hpp"
+#include "config/field_rules.hpp"
 #include "config/object_reader.hpp"
+#include "config/upstream_reader.hpp"
 #include "http/grammar.hpp"
 #include "proxy/proxy_route.hpp"
 
@@ -18,18 +20,41 @@ struct ProxyHandlerConfig {
   std::string upstream;         // a name from "upstreams"; required
   ForwardOptions forward;
   std::vector<std::string> trusted_proxies;  // the top level's, for X-Forwarded-For
+  UpstreamRetry retry;                       // the upstream's, the route's keys over it
+  std::optional<ProxyFallback> fallback;
 
   bool operator==(const ProxyHandlerConfig&) const = default;
 };
+
+// {"status": 503, "content_type": "application/json", "body": "{\"degraded\":true}",
+//  "headers": {"Retry-After": "5"}}
+ProxyFallback read_fallback(ObjectReader& r) {
+  ProxyFallback f;
+  r.integer("status", f.status, IntRange{200, 599});
+  r.string("content_type", f.content_type);
+  if (f.content_type.empty() || !is_field_value(f.content_type)) r.fail("content_type", "expected a media type");
+  r.string("body", f.body);
+  r.members("headers", "expected an object of header names and values", [&](const std::string& name, JsonValue value) {
+    if (!is_token(name)) r.fail("headers/" + name, "not a header name");
+    for (std::string_view framing : {"content-length", "transfer-encoding", "connection", "content-type"}) {
+      if (iequals(name, framing)) r.fail("headers/" + name, "set by surged (content_type for the media type)");
+    }
+    if (!value.is_string() || !is_field_value(value.string())) r.fail("headers/" + name, "expected a header value");
+    f.headers.emplace_back(name, value.string());
+  });
+  return f;
+}
 
 ProxyHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& route) {
   ProxyHandlerConfig c;
   handler.string("upstream", c.upstream);
   if (c.upstream.empty()) handler.fail("upstream", "the name of one of the \"upstreams\" is required");
   const auto& upstreams = route.config.upstreams;
-  if (std::none_of(upstreams.begin(), upstreams.end(), [&](const UpstreamConfig& u) { return u.name == c.upstream; })) {
-    handler.fail("upstream", "no upstream \"" + c.upstream + "\" in \"upstreams\"");
-  }
+  const auto upstream = std::find_if(upstreams.begin(), upstreams.end(), [&](const UpstreamConfig& u) { return u.name == c.upstream; });
+  if (upstream == upstreams.end()) handler.fail("upstream", "no upstream \"" + c.upstream + "\" in \"upstreams\"");
+  c.retry = upstream->retry;
+  handler.object("retry", [&](ObjectReader& r) { read_retry(r, c.retry); });
+  handler.object("fallback", [&](ObjectReader& r) { c.fallback = read_fallback(r); });
   std::string host = "preserve";
   handler.string("host", host);
   if (host == "preserve") {
@@ -61,6 +86,8 @@ Handler make_handler(const ProxyHandlerConfig& c, const HandlerBuildContext& rou
   auto proxy = std::make_shared<ProxyRoute>();
   proxy->upstream = it->second;
   proxy->forward = c.forward;
+  proxy->retry = c.retry;
+  proxy->fallback = c.fallback;
   for (const std::string& cidr : c.trusted_proxies) proxy->forward.trusted_proxies.add(cidr);
   return make_proxy_handler(std::move(proxy));
 }

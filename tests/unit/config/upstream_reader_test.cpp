@@ -55,6 +55,98 @@ TEST(UpstreamReader, RefusesWhatCannotWorkAtItsPath) {
   EXPECT_EQ(config_failure(R"({"upstreams": {"a b": {"servers": [{"address": "a:1"}]}}})").first, "/upstreams/a b");
 }
 
+TEST(UpstreamReader, ReadsBalancingHealthRetriesLimitsAndTheBreaker) {
+  const detail::DaemonConfig c = detail::parse_config(R"({
+      "breakers": {"per-host": {"consecutive_failures": 3}},
+      "upstreams": {"app": {"servers": [{"address": "127.0.0.1:9001"}],
+        "balance": {"policy": "maglev", "hash_on": "cookie:sid", "slow_start_ms": 30000},
+        "outlier_detection": {"consecutive_5xx": 7, "consecutive_gateway_failures": 0, "base_ejection_ms": 1000,
+                              "max_ejection_ms": 8000, "max_ejection_percent": 34, "panic_threshold_percent": 20},
+        "health_check": {"path": "/ready", "interval_ms": 2000, "timeout_ms": 300, "healthy_threshold": 1,
+                         "unhealthy_threshold": 4, "expected_statuses": [204, "3xx"]},
+        "retry": {"on": ["connect_failure"], "statuses": [502, 503], "tries": 3, "non_idempotent": true,
+                  "budget_percent": 50, "budget_min": 1},
+        "limits": {"max_requests": 100, "max_pending": 10},
+        "breaker": "per-host"}}})", "test.json");
+  const detail::UpstreamConfig& u = c.upstreams[0];
+  EXPECT_EQ(u.balance.policy, detail::BalancePolicy::kMaglev);
+  EXPECT_EQ(u.balance.hash_on, detail::HashSource::kCookie);
+  EXPECT_EQ(u.balance.hash_name, "sid");
+  EXPECT_EQ(u.balance.slow_start.count(), 30000);
+  EXPECT_EQ(u.outlier_detection.consecutive_5xx, 7u);
+  EXPECT_EQ(u.outlier_detection.consecutive_gateway_failures, 0u);
+  EXPECT_EQ(u.outlier_detection.max_ejection.count(), 8000);
+  EXPECT_EQ(u.outlier_detection.max_ejection_percent, 34u);
+  EXPECT_EQ(u.outlier_detection.panic_threshold_percent, 20u);
+  EXPECT_TRUE(u.health_check.enabled);  // the section's presence
+  EXPECT_FALSE(u.health_check.tcp);
+  EXPECT_EQ(u.health_check.path, "/ready");
+  EXPECT_EQ(u.health_check.unhealthy_threshold, 4u);
+  ASSERT_EQ(u.health_check.expected_statuses.size(), 2u);
+  EXPECT_EQ(u.health_check.expected_statuses[1], (StatusRange{300, 399}));
+  EXPECT_TRUE(u.retry.on_connect_failure);
+  EXPECT_FALSE(u.retry.on_reset);
+  EXPECT_FALSE(u.retry.on_timeout);
+  EXPECT_EQ(u.retry.statuses, (std::vector<int>{502, 503}));
+  EXPECT_EQ(u.retry.tries, 3u);
+  EXPECT_TRUE(u.retry.non_idempotent);
+  EXPECT_EQ(u.retry.budget_percent, 50u);
+  EXPECT_EQ(u.limits.max_requests, 100u);
+  EXPECT_EQ(u.limits.max_pending, 10u);
+  EXPECT_EQ(u.breaker, "per-host");
+}
+
+TEST(UpstreamReader, DefaultsAreLeastRequestWithOutlierDetectionAndNoActiveCheck) {
+  const detail::UpstreamConfig u =
+      detail::parse_config(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}]}}})", "test.json").upstreams[0];
+  EXPECT_EQ(u.balance.policy, detail::BalancePolicy::kLeastRequest);
+  EXPECT_TRUE(u.outlier_detection.enabled);
+  EXPECT_EQ(u.outlier_detection.consecutive_5xx, 5u);
+  EXPECT_FALSE(u.health_check.enabled);
+  EXPECT_EQ(u.retry.tries, 4u);
+  EXPECT_TRUE(u.retry.statuses.empty());
+  EXPECT_FALSE(u.retry.non_idempotent);
+  EXPECT_EQ(u.limits.max_requests, 0u);
+}
+
+TEST(UpstreamReader, RefusesResilienceSettingsThatCannotWork) {
+  auto at = [](const std::string& upstream_keys, const std::string& top = "") {
+    return config_failure(R"({)" + top + R"("upstreams": {"app": {"servers": [{"address": "a:1"}], )" + upstream_keys + "}}}")
+        .first;
+  };
+  EXPECT_EQ(at(R"("balance": {"policy": "random"})"), "/upstreams/app/balance/policy");
+  EXPECT_EQ(at(R"("balance": {"policy": "ring_hash"})"), "/upstreams/app/balance/hash_on");  // nothing to hash
+  EXPECT_EQ(at(R"("balance": {"hash_on": "header:X-User"})"), "/upstreams/app/balance/hash_on");  // not hashing
+  EXPECT_EQ(at(R"("balance": {"policy": "maglev", "hash_on": "query:id"})"), "/upstreams/app/balance/hash_on");
+  EXPECT_EQ(at(R"("outlier_detection": {"base_ejection_ms": 9000, "max_ejection_ms": 1000})"),
+            "/upstreams/app/outlier_detection/max_ejection_ms");
+  EXPECT_EQ(at(R"("outlier_detection": {"max_ejection_percent": 101})"),
+            "/upstreams/app/outlier_detection/max_ejection_percent");
+  EXPECT_EQ(at(R"("health_check": {"type": "grpc"})"), "/upstreams/app/health_check/type");
+  EXPECT_EQ(at(R"("health_check": {"path": "healthz"})"), "/upstreams/app/health_check/path");
+  EXPECT_EQ(at(R"("health_check": {"expected_statuses": ["2xy"]})"), "/upstreams/app/health_check/expected_statuses/0");
+  EXPECT_EQ(at(R"("retry": {"on": ["5xx"]})"), "/upstreams/app/retry/on/0");
+  EXPECT_EQ(at(R"("retry": {"tries": 0})"), "/upstreams/app/retry/tries");
+  EXPECT_EQ(at(R"("retry": {"statuses": [700]})"), "/upstreams/app/retry/statuses/0");
+  EXPECT_EQ(at(R"("breaker": "none")"), "/upstreams/app/breaker");  // not in "breakers"
+}
+
+TEST(ProxyKind, ARouteOverridesItsUpstreamsRetryAndMayHaveAFallback) {
+  const detail::DaemonConfig c = detail::parse_config(R"({
+      "upstreams": {"app": {"servers": [{"address": "a:1"}], "retry": {"statuses": [503], "tries": 2}}},
+      "routes": [{"path": "/*p", "method": "*", "handler": {"type": "proxy", "upstream": "app",
+                  "retry": {"tries": 3},
+                  "fallback": {"status": 200, "body": "{}", "headers": {"X-Degraded": "1"}}}}]})", "test.json");
+  EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}]}},
+      "routes": [{"path": "/*p", "handler": {"type": "proxy", "upstream": "app",
+                  "fallback": {"headers": {"Content-Length": "3"}}}}]})").first,
+            "/routes/0/handler/fallback/headers/Content-Length");
+  EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}]}},
+      "routes": [{"path": "/*p", "handler": {"type": "proxy", "upstream": "app", "fallback": {"status": 99}}}]})").first,
+            "/routes/0/handler/fallback/status");
+  EXPECT_EQ(c.routes[0].handler.type(), "proxy");
+}
+
 TEST(ProxyKind, NamesAnUpstreamThatExists) {
   EXPECT_EQ(config_failure(R"({"routes": [{"path": "/*p", "handler": {"type": "proxy", "upstream": "app"}}]})").first,
             "/routes/0/handler/upstream");

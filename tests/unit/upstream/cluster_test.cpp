@@ -43,7 +43,7 @@ TEST(Cluster, ANameThatResolvesToNothingIsRefused) {
 // host's picks are spread through the cycle instead of coming in a run.
 TEST(Cluster, SpreadsPicksByWeightSmoothly) {
   Cluster cluster(config_of({{"127.0.0.1:1", 5}, {"127.0.0.1:2", 1}, {"127.0.0.1:3", 1}}));
-  const std::vector<std::uint32_t>& order = cluster.schedule();
+  const std::vector<std::uint32_t>& order = cluster.tables().schedule();
   ASSERT_EQ(order.size(), 7u);
   std::map<std::uint32_t, int> picks;
   for (std::uint32_t h : order) ++picks[h];

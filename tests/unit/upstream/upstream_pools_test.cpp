@@ -25,23 +25,29 @@ struct PoolFixture {
 TEST(RetryBudget, RetriesInFlightStayWithinAFifthOfTheRequestsOrThree) {
   PoolFixture f;
   ClusterPool& pool = f.pools.pool(f.handle);
+  const UpstreamRetry defaults;  // 20 %, at least 3
   // Few requests in flight: three retries at most, whatever the share.
   pool.count_call(2);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(pool.retry_allowed()) << i;
+    ASSERT_TRUE(pool.retry_allowed(defaults)) << i;
     pool.count_retry(1);
   }
-  EXPECT_FALSE(pool.retry_allowed());
+  EXPECT_FALSE(pool.retry_allowed(defaults));
   // Many in flight: 20 % of them.
   pool.count_call(98);  // 100 in flight
   for (int i = 3; i < 20; ++i) {
-    ASSERT_TRUE(pool.retry_allowed()) << i;
+    ASSERT_TRUE(pool.retry_allowed(defaults)) << i;
     pool.count_retry(1);
   }
-  EXPECT_FALSE(pool.retry_allowed());
+  EXPECT_FALSE(pool.retry_allowed(defaults));
   // A retry that ends makes room again.
   pool.count_retry(-1);
-  EXPECT_TRUE(pool.retry_allowed());
+  EXPECT_TRUE(pool.retry_allowed(defaults));
+  // The budget is configurable: 50 %, at least 1.
+  UpstreamRetry generous;
+  generous.budget_percent = 50;
+  generous.budget_min = 1;
+  EXPECT_TRUE(pool.retry_allowed(generous));  // 17 retries of 100 in flight: under 50
 }
 
 TEST(HostStatsRegistry, OneEntryPerUpstreamAndHostKeptAcrossPools) {

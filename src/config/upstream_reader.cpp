@@ -90,6 +90,9 @@ void read_outlier_detection(ObjectReader& r, UpstreamOutlierDetection& o) {
   r.duration_ms("max_ejection_ms", o.max_ejection, kTimeoutMs);
   // Unset, the cap grows to a longer base time; set, it must not be shorter.
   if (!max_given) o.max_ejection = std::max(o.max_ejection, o.base_ejection);
+  r.integer("failure_percent", o.failure_percent, kPercent);
+  r.integer("failure_percent_min_requests", o.failure_percent_min_requests, kRun);
+  r.duration_ms("interval_ms", o.interval, kTimeoutMs);
   r.integer("max_ejection_percent", o.max_ejection_percent, kPercent);
   r.integer("panic_threshold_percent", o.panic_threshold_percent, kPercent);
   if (o.max_ejection < o.base_ejection) r.fail("max_ejection_ms", "must not be shorter than base_ejection_ms");
@@ -185,6 +188,10 @@ void read_retry(ObjectReader& r, UpstreamRetry& t) {
   }
   r.integer("tries", t.tries, kTries);
   r.boolean("non_idempotent", t.non_idempotent);
+  r.duration_ms("per_try_timeout_ms", t.per_try_timeout, kDurationMs);
+  r.duration_ms("backoff_base_ms", t.backoff_base, kDurationMs);
+  r.duration_ms("backoff_max_ms", t.backoff_max, kTimeoutMs);
+  if (t.backoff_max < t.backoff_base) r.fail("backoff_max_ms", "must not be shorter than backoff_base_ms");
   r.integer("budget_percent", t.budget_percent, kPercent);
   r.integer("budget_min", t.budget_min, kRun);
 }

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace surge::detail {
 
@@ -90,6 +92,27 @@ class DeadlineList final : public DeadlineListBase {
   void expire(Clock::time_point now) {
     while (DeadlineHook* hook = pop_expired(now)) static_cast<Owner*>(hook)->on_deadline();
   }
+};
+
+/// Lists of one owner type keyed by their timeout, each made on first use: for waits whose length
+/// a route or a random draw chooses among a few values (a per-try timeout, a backoff step), each
+/// value keeping its own FIFO order. Lookup is linear: a handful of lists at most.
+template <class Owner>
+class DeadlineListSet final {
+ public:
+  DeadlineList<Owner>& list(Clock::duration timeout) {
+    for (auto& l : lists_) {
+      if (l->timeout() == timeout) return *l;
+    }
+    lists_.push_back(std::make_unique<DeadlineList<Owner>>(timeout));
+    return *lists_.back();
+  }
+  void expire(Clock::time_point now) {
+    for (auto& l : lists_) l->expire(now);
+  }
+
+ private:
+  std::vector<std::unique_ptr<DeadlineList<Owner>>> lists_;
 };
 
 }  // namespace surge::detail

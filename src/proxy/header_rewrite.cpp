@@ -29,14 +29,7 @@ std::string_view trim(std::string_view s) {
 // Whether name is one of the tokens of the Connection fields among fields[0..count).
 bool named_by_connection(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    if (fields[i].field != id(field::connection)) continue;
-    std::string_view list = fields[i].value.in(base);
-    while (!list.empty()) {
-      const std::size_t comma = list.find(',');
-      if (iequals(trim(list.substr(0, comma)), name)) return true;
-      if (comma == std::string_view::npos) break;
-      list.remove_prefix(comma + 1);
-    }
+    if (fields[i].field == id(field::connection) && list_has_token(fields[i].value.in(base), name)) return true;
   }
   return false;
 }
@@ -72,6 +65,18 @@ std::string_view target_path(std::string_view path, const std::string& strip) {
 }
 
 }  // namespace
+
+bool list_has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view element = trim(list.substr(0, comma));
+    element = trim(element.substr(0, element.find('=')));
+    if (iequals(element, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
 
 std::string_view field_value(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {

@@ -152,6 +152,7 @@ void ProxyCall::discard() {
 bool ProxyCall::open_connection(HostPick pick, bool fresh_only, int& status, std::string_view& reason) {
   host_ = &pool_.host(pick.host);
   pick_ = pick;
+  try_armed_ = false;
   if (tries_ < tried_.size()) tried_[tries_++] = static_cast<std::uint32_t>(pick.host);
   connection_ = fresh_only ? nullptr : host_->take_idle(*this);
   const bool reused = connection_ != nullptr;
@@ -275,6 +276,7 @@ void ProxyCall::on_upstream_deadline() {
           break;
         case Waiting::kNothing:
         case Waiting::kClient:
+        case Waiting::kBackoff:
           break;
       }
     }
@@ -485,6 +487,7 @@ bool ProxyCall::begin_response() {
       response.body().append(parser_->body_piece().in(in.data()));
       if (ec) break;
     }
+    if (route_.stale_if_error.enabled) keep_for_stale();
     release_connection(exchange_done_cleanly());
     host_->stats().total.observe(pool_.poller().now() - started_);
     responding_ = true;
@@ -500,6 +503,33 @@ bool ProxyCall::begin_response() {
   responding_ = true;
   owner->complete();  // the head goes out; HEAD, 204 and 304 end the exchange here (on_cancelled)
   return !done_;
+}
+
+void ProxyCall::keep_for_stale() {
+  // A whole 200 to a GET, not marked no-store or private (RFC 9111 5.2.2): what a later failure
+  // may be answered with.
+  const ResponseHead& h = parser_->head();
+  if (h.status != 200 || exchange_->head().method != Method::kGet) return;
+  const char* base = connection_->input().data();
+  const std::string_view control = field_value("cache-control", base, fields_.data(), h.header_count);
+  if (list_has_token(control, "no-store") || list_has_token(control, "private")) return;
+  StaleCache& cache = stale_cache(route_, pool_);
+  const std::string key =
+      stale_key(exchange_->view(exchange_->head().host), exchange_->view(exchange_->head().target));
+  const Clock::time_point now = pool_.poller().now();
+  if (!cache.wants(key, now)) return;
+  StaleCache::Entry entry;
+  entry.status = h.status;
+  entry.stored = now;
+  for (std::size_t i = 0; i < h.header_count; ++i) {
+    const HeaderEntry& f = fields_[i];
+    if (passes_to_client(f, base, fields_.data(), h.header_count)) {
+      entry.headers.emplace_back(f.name.in(base), f.value.in(base));
+    }
+  }
+  const ByteBuffer& body = exchange_->response().body();
+  entry.body.assign(body.data(), body.size());
+  cache.store(key, std::move(entry));
 }
 
 void ProxyCall::switch_to_tunnel() {
@@ -673,6 +703,48 @@ bool ProxyCall::try_next_host(TryFailure failure, std::string_view reason) {
   sent_ = 0;
   parsed_ = 0;
   parser_.emplace(route_.limits, fields_.data(), response_to());
+  if (const Clock::duration delay = backoff_delay(); delay > Clock::duration::zero()) {
+    // The host is chosen again when the wait ends: the cluster may look different by then.
+    pool_.settle(next, HostOutcome::kAbandoned, 0, log_);
+    log_.info("upstream \"{}\" {}: {}; another host in {} ms", pool_.cluster().name(), host_address(), reason,
+              std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    waiting_ = Waiting::kBackoff;
+    pool_.wait(backoff_, delay);
+    return true;
+  }
+  return send_to(next, reason);
+}
+
+Clock::duration ProxyCall::backoff_delay() {
+  const UpstreamRetry& retry = route_.retry;
+  if (retry.backoff_base.count() == 0) return Clock::duration::zero();
+  // The n-th retry's ceiling is base x 2^(n-1), capped; the wait a random eighth of it, so the
+  // retries of many requests that failed together spread out (and each eighth keeps its own
+  // deadline list in order).
+  const unsigned retry_number = std::max<unsigned>(1, tries_);  // hosts tried so far
+  const unsigned shift = std::min(retry_number - 1, 20u);
+  const auto ceiling = std::min<std::chrono::milliseconds>(retry.backoff_base * (1u << shift), retry.backoff_max);
+  const std::uint64_t eighths = pool_.random() % 8 + 1;
+  return std::chrono::duration_cast<Clock::duration>(ceiling) * eighths / 8;
+}
+
+void ProxyCall::on_backoff_end() {
+  {
+    Hold hold(depth_);
+    if (!done_ && waiting_ == Waiting::kBackoff) {
+      waiting_ = Waiting::kNothing;
+      const HostPick next = next_host();
+      if (next.host == kNoHost) {
+        fail(502, "UF", "no upstream host left to try");
+      } else {
+        send_to(next, "backoff over");
+      }
+    }
+  }
+  if (done_ && depth_ == 0) destroy();
+}
+
+bool ProxyCall::send_to(HostPick next, std::string_view reason) {
   for (;;) {
     log_.info("upstream \"{}\" {}: {}; trying {}", pool_.cluster().name(), host_address(), reason,
               pool_.cluster().hosts()[next.host]->address());
@@ -711,7 +783,7 @@ void ProxyCall::fail(int status, std::string_view flag, std::string_view reason)
     return;
   }
   exchange->async().upstream = {host, 0, pool_.poller().now() - started_};
-  answer_without_upstream(exchange->response(), route_, pool_.stats(), status, reason);
+  answer_without_upstream(*exchange, route_, pool_, status, reason);
   owner->complete();
 }
 
@@ -727,11 +799,20 @@ void ProxyCall::wait_for(Waiting what) {
       pool_.arm(*connection_, UpstreamWait::kSend, now);
       break;
     case Waiting::kResponse:
-      pool_.arm(*connection_, UpstreamWait::kRead, now);
+      // A per-try timeout runs once from the request's last byte to the head: reads before the
+      // head do not extend it. After the head, the read timeout is between reads.
+      if (route_.retry.per_try_timeout.count() != 0 && !parser_->header_done()) {
+        if (!try_armed_) pool_.arm_for(*connection_, route_.retry.per_try_timeout, now);
+        try_armed_ = true;
+      } else {
+        pool_.arm(*connection_, UpstreamWait::kRead, now);
+      }
       break;
     case Waiting::kNothing:
     case Waiting::kClient:
+    case Waiting::kBackoff:
       connection_->disarm();
+      try_armed_ = false;
       break;
   }
 }

@@ -57,8 +57,18 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   ProxyCall(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool, spdlog::logger& log);
   ~ProxyCall() = default;
 
-  // What the request waits for (the connection's one armed deadline).
-  enum class Waiting : std::uint8_t { kNothing, kConnect, kSend, kResponse, kClient };
+  // What the request waits for (the connection's one armed deadline, or the backoff's).
+  enum class Waiting : std::uint8_t { kNothing, kConnect, kSend, kResponse, kClient, kBackoff };
+
+  // The wait before a retry (retry.backoff_*): on the pool's clock, with no connection.
+  class Backoff final : public UpstreamWaiter {
+   public:
+    explicit Backoff(ProxyCall& call) : call_(call) {}
+    void on_deadline() override { call_.on_backoff_end(); }
+
+   private:
+    ProxyCall& call_;
+  };
 
   // Hosts one request may try (the first included): retry.tries, at most this.
   static constexpr std::size_t kMaxTries = 16;
@@ -74,6 +84,12 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   bool try_next_host(TryFailure failure, std::string_view reason);
   /// The head just parsed is one retry.statuses lists, and another host may be asked instead.
   bool retry_on_status();
+  /// Sends the request to `next` (or the hosts after it when a connect cannot start); true, or
+  /// the request failed.
+  bool send_to(HostPick next, std::string_view reason);
+  /// The backoff's length before this retry, zero for none.
+  Clock::duration backoff_delay();
+  void on_backoff_end();
   void settle(HostOutcome outcome, int status = 0);
   /// A connect this request started has ended (or will not happen): limits.max_pending.
   void end_pending();
@@ -87,6 +103,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   void observe_head();
   std::string_view host_address() const;
   void switch_to_tunnel();
+  void keep_for_stale();
   void end_response();
   bool retry_if_raced(std::string_view reason);
   void fail(int status, std::string_view flag, std::string_view reason);
@@ -131,6 +148,8 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   bool counted_ = false;           // counted in the pool's calls in flight
   bool capped_ = false;            // counted in the cluster's in_flight (limits.max_requests)
   bool pending_ = false;           // counted in the cluster's pending (limits.max_pending)
+  bool try_armed_ = false;         // this try's per-try timeout is running (not re-armed by reads)
+  Backoff backoff_{*this};
   bool in_budget_ = false;         // counted in the pool's retries in flight
   std::uint8_t tries_ = 0;         // hosts tried, this one included
   std::array<std::uint32_t, kMaxTries> tried_{};

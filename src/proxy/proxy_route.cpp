@@ -8,11 +8,40 @@
 
 namespace surge::detail {
 
-void answer_without_upstream(ResponseState& response, const ProxyRoute& route, UpstreamStats& stats, int status,
+StaleCache& stale_cache(const ProxyRoute& route, ClusterPool& pool) {
+  return pool.route_local<StaleCache>(&route, [&] { return std::make_unique<StaleCache>(route.stale_if_error); });
+}
+
+namespace {
+
+bool answer_stale(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool) {
+  if (!route.stale_if_error.enabled || exchange.head().method != Method::kGet) return false;
+  const Clock::time_point now = pool.poller().now();
+  const StaleCache::Entry* kept = stale_cache(route, pool).find(
+      stale_key(exchange.view(exchange.head().host), exchange.view(exchange.head().target)), now);
+  if (kept == nullptr) return false;
+  ResponseState& response = exchange.response();
+  response.set_status(kept->status);
+  for (const auto& [name, value] : kept->headers) response.append_header(name, value);
+  char age[24];
+  const int n = std::snprintf(age, sizeof(age), "%lld",
+                              static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now - kept->stored).count()));
+  response.append_header("Age", std::string_view(age, static_cast<std::size_t>(n)));
+  response.body().append(kept->body);
+  pool.stats().stale_served.add();
+  return true;
+}
+
+}  // namespace
+
+void answer_without_upstream(Exchange& exchange, const ProxyRoute& route, ClusterPool& pool, int status,
                              std::string_view reason, int retry_after_s) {
+  ResponseState& response = exchange.response();
   response.clear();
-  if (route.fallback) {
-    stats.fallbacks.add();
+  if (answer_stale(exchange, route, pool)) {
+    // RFC 5861: the kept answer instead of the error.
+  } else if (route.fallback) {
+    pool.stats().fallbacks.add();
     response.set_status(route.fallback->status);
     response.set_content_type(route.fallback->content_type);
     for (const auto& [name, value] : route.fallback->headers) response.append_header(name, value);
@@ -44,7 +73,7 @@ Handler make_proxy_handler(std::shared_ptr<const ProxyRoute> route) {
     std::string_view reason;
     ProxyCall* call = ProxyCall::create(exchange, *route, pool, worker->log(), status, reason);
     if (call == nullptr) {
-      answer_without_upstream(exchange.response(), *route, pool.stats(), status, reason, status == 503 ? 1 : 0);
+      answer_without_upstream(exchange, *route, pool, status, reason, status == 503 ? 1 : 0);
       return;
     }
     // The answer is pending without the engine's handler deadline: the upstream's own timeouts

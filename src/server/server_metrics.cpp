@@ -195,7 +195,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
   double deferred_timeouts = 0, deferred_abandoned = 0;
   struct UpstreamTotals {
     double tunnels_opened = 0, tunnels_refused = 0, tunnel_idle_timeouts = 0, tunnels = 0;
-    double retry_budget_exhausted = 0, over_limits = 0, no_usable_host = 0, fallbacks = 0;
+    double retry_budget_exhausted = 0, over_limits = 0, no_usable_host = 0, fallbacks = 0, stale_served = 0;
   } up;
   HostTotals hosts;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
@@ -229,6 +229,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.over_limits += static_cast<double>(u.over_limits.value());
     up.no_usable_host += static_cast<double>(u.no_usable_host.value());
     up.fallbacks += static_cast<double>(u.fallbacks.value());
+    up.stale_served += static_cast<double>(u.stale_served.value());
     pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) { hosts.add(h); });
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
@@ -292,6 +293,9 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
                up.no_usable_host);
   sink.counter("surge_upstream_fallbacks_total", "A proxy route's fallback answer served instead of an error.", {},
                up.fallbacks);
+  sink.counter("surge_upstream_stale_served_total",
+               "A proxy route's last good answer to a GET served because the upstream could not answer (stale-if-error).",
+               {}, up.stale_served);
   sink.counter("surge_upstream_retry_budget_exhausted_total",
                "Requests that could have gone to another host after a failure but for the retry budget.", {},
                up.retry_budget_exhausted);

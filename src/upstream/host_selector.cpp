@@ -1,6 +1,8 @@
 #include "upstream/host_selector.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -52,7 +54,10 @@ struct HostSelector::View {
 };
 
 HostSelector::HostSelector(const Cluster& cluster, std::size_t worker, std::uint64_t seed)
-    : cluster_(cluster), worker_(worker), balancer_(cluster.tables(), cluster.config().balance, seed) {}
+    : cluster_(cluster),
+      worker_(worker),
+      balancer_(cluster.tables(), cluster.config().balance, seed),
+      window_(cluster.hosts().size()) {}
 
 void HostSelector::update_panic(Clock::time_point now) {
   // Once per loop round (the loop's time moves once per round): the hosts' health is read for
@@ -115,7 +120,10 @@ void HostSelector::settle(HostPick& pick, HostOutcome outcome, int status, Clock
     pick.permit = {};
   }
   if (outcome == HostOutcome::kAbandoned) return;
+  Window& w = window_[host];
+  ++w.requests;
   if (gateway || status >= 500) {
+    ++w.failures;
     note_failure(host, gateway, now, log);
   } else {
     health.record_success();
@@ -123,6 +131,7 @@ void HostSelector::settle(HostPick& pick, HostOutcome outcome, int status, Clock
 }
 
 void HostSelector::tick(Clock::time_point now, spdlog::logger& log) {
+  judge_failure_percent(now, log);
   for (std::size_t i = 0; i < cluster_.hosts().size(); ++i) {
     if (CircuitBreaker* breaker = cluster_.hosts()[i]->health().breaker()) note_breaker(i, breaker->evaluate(now), log);
   }
@@ -135,17 +144,40 @@ void HostSelector::note_failure(std::size_t host, bool gateway, Clock::time_poin
   const std::uint32_t run = gateway ? health.record_gateway_failure() : health.record_5xx();
   const std::uint32_t limit = gateway ? config.consecutive_gateway_failures : config.consecutive_5xx;
   if (limit == 0 || run < limit) return;
+  char why[96];
+  const int n = std::snprintf(why, sizeof(why), "%u %s in a row", run, gateway ? "connect failures, resets or timeouts" : "5xx answers");
+  eject(host, std::string_view(why, std::clamp<std::size_t>(n, 0, sizeof(why) - 1)), now, log);
+}
+
+bool HostSelector::eject(std::size_t host, std::string_view why, Clock::time_point now, spdlog::logger& log) {
+  const UpstreamOutlierDetection& config = cluster_.config().outlier_detection;
   const auto& hosts = cluster_.hosts();
   std::size_t ejected = 0;
   for (const auto& h : hosts) ejected += h->health().ejected(now) ? 1 : 0;
   const std::size_t allowed = std::max<std::size_t>(1, hosts.size() * config.max_ejection_percent / 100);
-  if (ejected >= allowed) return;
-  if (!health.eject(now, config)) return;
+  HostHealth& health = hosts[host]->health();
+  if (ejected >= allowed || !health.eject(now, config)) return false;
   const auto length = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::min(config.base_ejection * health.ejections(), std::max(config.base_ejection, config.max_ejection)));
-  log.warn("upstream \"{}\" {}: {} {} in a row; out of rotation for {} ms (ejection {})", cluster_.name(),
-           hosts[host]->address(), run, gateway ? "connect failures, resets or timeouts" : "5xx answers",
-           length.count(), health.ejections());
+  log.warn("upstream \"{}\" {}: {}; out of rotation for {} ms (ejection {})", cluster_.name(), hosts[host]->address(),
+           why, length.count(), health.ejections());
+  return true;
+}
+
+void HostSelector::judge_failure_percent(Clock::time_point now, spdlog::logger& log) {
+  const UpstreamOutlierDetection& config = cluster_.config().outlier_detection;
+  if (!config.enabled || config.failure_percent == 0) return;
+  if (window_end_ == Clock::time_point{}) window_end_ = now + config.interval;
+  if (now < window_end_) return;
+  window_end_ = now + config.interval;
+  for (std::size_t i = 0; i < window_.size(); ++i) {
+    const Window w = std::exchange(window_[i], Window{});
+    if (w.requests == 0 || w.requests < config.failure_percent_min_requests) continue;
+    if (std::uint64_t{w.failures} * 100 < std::uint64_t{w.requests} * config.failure_percent) continue;
+    char why[96];
+    const int n = std::snprintf(why, sizeof(why), "%u of %u requests failed in the interval", w.failures, w.requests);
+    eject(i, std::string_view(why, std::clamp<std::size_t>(n, 0, sizeof(why) - 1)), now, log);
+  }
 }
 
 void HostSelector::note_breaker(std::size_t host, const BreakerTransition& t, spdlog::logger& log) {

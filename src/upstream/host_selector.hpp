@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
+#include <vector>
 
 #include "upstream/balancer.hpp"
 #include "upstream/cluster.hpp"
@@ -58,11 +60,21 @@ class HostSelector final {
   struct View;
   void update_panic(Clock::time_point now);
   void note_failure(std::size_t host, bool gateway, Clock::time_point now, spdlog::logger& log);
+  /// Ejects host unless max_ejection_percent of the hosts are out already; logs why.
+  bool eject(std::size_t host, std::string_view why, Clock::time_point now, spdlog::logger& log);
+  void judge_failure_percent(Clock::time_point now, spdlog::logger& log);
   void note_breaker(std::size_t host, const BreakerTransition& t, spdlog::logger& log);
 
   const Cluster& cluster_;
   std::size_t worker_;
   Balancer balancer_;
+  // This worker's requests and failures per host over the current interval (failure_percent).
+  struct Window {
+    std::uint32_t requests = 0;
+    std::uint32_t failures = 0;
+  };
+  std::vector<Window> window_;
+  Clock::time_point window_end_{};
   Clock::time_point panic_checked_{};
   bool panic_ = false;
 };

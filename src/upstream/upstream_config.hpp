@@ -85,6 +85,12 @@ struct UpstreamOutlierDetection {
   std::uint32_t consecutive_gateway_failures = 5; // connect failures, resets, timeouts in a row (0: off)
   std::chrono::milliseconds base_ejection{30000}; // the first ejection; the n-th lasts n times this
   std::chrono::milliseconds max_ejection{300000}; // the cap of that growth
+  // A host whose failures (5xx, gateway failures) reach this share of its requests over one
+  // interval is ejected, once it had failure_percent_min_requests of them (Envoy's
+  // failure_percentage). Judged per worker, on the requests that worker sent. 0: off.
+  std::uint32_t failure_percent = 0;
+  std::uint32_t failure_percent_min_requests = 50;
+  std::chrono::milliseconds interval{10000};
   std::uint32_t max_ejection_percent = 50;        // at most this share of the hosts out (at least one)
   // Fewer hosts than this share usable: every host is used, ejected or not (Envoy's panic mode),
   // rather than piling the load on the few left.
@@ -117,6 +123,14 @@ struct UpstreamRetry {
   std::vector<int> statuses;       // answers that are tried again elsewhere (e.g. 502, 503, 504)
   std::uint32_t tries = 4;         // hosts one request may try, the first included (1: no retry)
   bool non_idempotent = false;     // also replay POST and PATCH (when their body is still held)
+  // Longest wait for one try's response head, from the request's last byte (0: timeouts.read).
+  // Past it the try counts as a timeout, and the request may go to another host.
+  std::chrono::milliseconds per_try_timeout{0};
+  // Wait before the n-th retry: a random eighth (1..8) of min(base x 2^(n-1), max) (Envoy's
+  // jittered exponential backoff). 0: at once, to the next host, as nginx does. Both waits are
+  // checked on the worker's tick (10..250 ms), so shorter ones are that coarse.
+  std::chrono::milliseconds backoff_base{0};
+  std::chrono::milliseconds backoff_max{1000};
   // Envoy's retry budget: retries in flight stay within this share of the requests in flight, or
   // budget_min when that is more.
   std::uint32_t budget_percent = 20;

@@ -123,6 +123,7 @@ ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, Eve
              DeadlineList<UpstreamConnection>(cluster_->config().timeouts.read),
              DeadlineList<UpstreamConnection>(cluster_->config().timeouts.send),
              DeadlineList<UpstreamConnection>(cluster_->config().keepalive.idle_timeout)},
+      random_state_(0x2545f4914f6cdd1dULL * (worker + 1)),
       tunnel_idle_(cluster_->config().tunnels.idle_timeout),
       closed_tunnels_(closed_tunnels),
       stats_(stats),
@@ -137,6 +138,8 @@ ClusterPool::ClusterPool(const std::shared_ptr<const ClusterHandle>& handle, Eve
 
 void ClusterPool::expire(Clock::time_point now, spdlog::logger* log) {
   for (auto& list : lists_) list.expire(now);
+  try_lists_.expire(now);
+  waits_.expire(now);
   if (log != nullptr) selector_.tick(now, *log);
   tunnel_idle_.expire(now);
 }
@@ -214,7 +217,7 @@ void UpstreamPools::tick(Clock::time_point now, spdlog::logger* log) {
   std::erase_if(pools_, [](const std::unique_ptr<ClusterPool>& pool) {
     if (!pool->retired()) return false;
     pool->close_idle();
-    return pool->open_count() == 0;
+    return pool->open_count() == 0 && pool->calls_in_flight() == 0;  // a call in backoff holds no connection
   });
 }
 

@@ -34,6 +34,7 @@ struct UpstreamStats {
   Counter over_limits;             // refused at the upstream's limits.max_requests or max_pending (503)
   Counter no_usable_host;          // every host ejected, down, open or tried: nothing to send to
   Counter fallbacks;               // a route's fallback answer served instead of an error
+  Counter stale_served;            // a kept answer served because the upstream could not (stale-if-error)
 };
 
 /// A client connection and an upstream connection relayed as bytes after the upstream's 101
@@ -51,6 +52,24 @@ class UpstreamTunnel : public DeadlineHook, public ListHook {
 
  protected:
   UpstreamTunnel() = default;
+};
+
+/// Something that waits on a ClusterPool's clock without a connection (a request's backoff
+/// before its next try). Unlinked when destroyed.
+class UpstreamWaiter : public DeadlineHook {
+ public:
+  virtual void on_deadline() = 0;
+
+ protected:
+  UpstreamWaiter() = default;
+  ~UpstreamWaiter() = default;
+};
+
+/// Per-worker state of one route kept beside its cluster's pool (a proxy route's stale answers):
+/// made on first use, gone with the pool (a reload that rebuilds the cluster starts it afresh).
+class RouteLocal {
+ public:
+  virtual ~RouteLocal() = default;
 };
 
 /// The connections of one worker to one host.
@@ -120,6 +139,19 @@ class ClusterPool final {
   void arm(UpstreamConnection& connection, UpstreamWait what, Clock::time_point now) {
     lists_[static_cast<std::size_t>(what)].arm(connection, now);
   }
+  /// Arms a connection for `timeout` (a route's per-try timeout) instead of one of the cluster's.
+  void arm_for(UpstreamConnection& connection, Clock::duration timeout, Clock::time_point now) {
+    try_lists_.list(timeout).arm(connection, now);
+  }
+  /// Wakes waiter after `delay`.
+  void wait(UpstreamWaiter& waiter, Clock::duration delay) { waits_.list(delay).arm(waiter, poller_.now()); }
+  /// 64 random bits (this worker's own sequence): backoff jitter.
+  std::uint64_t random() {
+    std::uint64_t z = (random_state_ += 0x9e3779b97f4a7c15ULL);  // splitmix64
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
   void expire(Clock::time_point now, spdlog::logger* log);
   /// Connections lent or idle.
   std::size_t open_count() const { return open_; }
@@ -132,6 +164,7 @@ class ClusterPool final {
   /// Envoy's retry budget, so a failing upstream cannot multiply its load: retries in flight stay
   /// within 20 % of the requests in flight, or 3 when that is fewer.
   void count_call(int delta) { calls_ = static_cast<std::uint32_t>(static_cast<std::int64_t>(calls_) + delta); }
+  std::uint32_t calls_in_flight() const { return calls_; }
   void count_retry(int delta) { retries_ = static_cast<std::uint32_t>(static_cast<std::int64_t>(retries_) + delta); }
   bool retry_allowed(const UpstreamRetry& r) const {
     return retries_ < std::max<std::uint32_t>(r.budget_min, calls_ * r.budget_percent / 100);
@@ -148,6 +181,16 @@ class ClusterPool final {
   void end_tunnel(UpstreamTunnel& tunnel);
   void close_tunnels();
 
+  /// The route's own state on this worker (T derives from RouteLocal), made by make() on first use.
+  template <class T, class Make>
+  T& route_local(const void* route, Make make) {
+    for (auto& [key, state] : route_locals_) {
+      if (key == route) return static_cast<T&>(*state);
+    }
+    route_locals_.emplace_back(route, make());
+    return static_cast<T&>(*route_locals_.back().second);
+  }
+
   /// Memory for the per-request state of a proxy route (one size per pool): blocks given back are
   /// kept for the next request, so a warm worker does not allocate. Poisoned while kept.
   void* take_block(std::size_t size);
@@ -162,6 +205,9 @@ class ClusterPool final {
   std::vector<UpstreamConnection*>& closed_;
   std::vector<std::unique_ptr<HostPool>> hosts_;
   std::array<DeadlineList<UpstreamConnection>, static_cast<std::size_t>(UpstreamWait::kCount)> lists_;
+  DeadlineListSet<UpstreamConnection> try_lists_;
+  DeadlineListSet<UpstreamWaiter> waits_;
+  std::uint64_t random_state_;
   IntrusiveList<UpstreamTunnel> tunnels_;
   DeadlineList<UpstreamTunnel> tunnel_idle_;
   std::vector<UpstreamTunnel*>& closed_tunnels_;
@@ -170,6 +216,7 @@ class ClusterPool final {
   std::uint32_t calls_ = 0;
   std::uint32_t retries_ = 0;
   HostSelector selector_;
+  std::vector<std::pair<const void*, std::unique_ptr<RouteLocal>>> route_locals_;
   std::vector<void*> free_blocks_;
   std::size_t block_size_ = 0;
 };

@@ -128,6 +128,35 @@ TEST(ProxyResilience, AHostAnswering5xxInARowIsEjectedAndTheOthersTakeTheLoad) {
   EXPECT_EQ(m.value("surge_upstream_hosts"), 3);
 }
 
+TEST(ProxyResilience, AHostFailingAShareOfItsRequestsIsEjectedByTheFailurePercentage) {
+  // Every other answer a 500: never five in a row, but half of them.
+  std::atomic<int> count{0};
+  ScriptedUpstream half([&](const UpstreamRequest&) { return count++ % 2 == 0 ? status_reply(500, "bad") : ok("half"); });
+  ScriptedUpstream good([](const UpstreamRequest&) { return ok("good"); });
+  Gateway gateway({half.port(), good.port()},
+                  R"(, "balance": {"policy": "round_robin"},
+                     "outlier_detection": {"failure_percent": 40, "failure_percent_min_requests": 10,
+                                           "interval_ms": 100, "base_ejection_ms": 600000})");
+  const std::string ejected = "surge_upstream_host_ejected{" + address(half.port()) + "}";
+  RawClient client(gateway.port());
+  bool out = false;
+  for (int i = 0; i < 1000 && !out; ++i) {
+    ASSERT_TRUE(client.send(get("/x")));
+    ASSERT_TRUE(client.read_response());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    out = gateway.metrics().value(ejected) == 1;
+  }
+  ASSERT_TRUE(out);
+  EXPECT_EQ(gateway.metrics().value("surge_upstream_host_ejected{" + address(good.port()) + "}"), 0);
+  // Out: the next requests all go to the good host.
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(client.send(get("/y")));
+    auto r = client.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "good");
+  }
+}
+
 TEST(ProxyResilience, AtMostMaxEjectionPercentOfTheHostsAreOutAndPanicUsesThemAll) {
   ScriptedUpstream one([](const UpstreamRequest&) { return status_reply(503, "one"); });
   ScriptedUpstream two([](const UpstreamRequest&) { return status_reply(503, "two"); });
@@ -269,6 +298,40 @@ TEST(ProxyResilience, TheFallbackAlsoAnswersWhenEveryTryFails) {
   EXPECT_EQ(r->body, R"({"degraded":true})");
 }
 
+TEST(ProxyResilience, StaleIfErrorAnswersAGetWithItsLastGoodResponseWhenTheUpstreamFails) {
+  std::atomic<bool> failing{false};
+  ScriptedUpstream up([&](const UpstreamRequest& r) {
+    if (failing.load()) {
+      UpstreamReply reply;
+      reply.reset = true;
+      return reply;
+    }
+    if (r.request_line().starts_with("GET /private")) return ok("secret", "Cache-Control: private, max-age=60\r\n");
+    return ok("v1 " + r.request_line(), "X-Version: 1\r\n");
+  });
+  Gateway gateway({up.port()}, "", R"(, "stale_if_error": {"max_age_ms": 600000})");
+  for (const char* target : {"/item?id=1", "/private"}) {
+    auto r = fetch(gateway.port(), get(target));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+  }
+  failing = true;
+  auto stale = fetch(gateway.port(), get("/item?id=1"));
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, "v1 GET /item?id=1 HTTP/1.1");
+  EXPECT_EQ(stale->header("X-Version"), "1");
+  EXPECT_TRUE(stale->header("Age").has_value());
+  EXPECT_EQ(gateway.metrics().value("surge_upstream_stale_served_total"), 1);
+  // Nothing kept for another target, a private answer, or a POST: the error is the answer.
+  for (const std::string request : {get("/item?id=2"), get("/private"), post("/item?id=1", "x")}) {
+    auto r = fetch(gateway.port(), request);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 502) << request;
+  }
+  EXPECT_EQ(gateway.metrics().value("surge_upstream_stale_served_total"), 1);
+}
+
 TEST(ProxyResilience, OverTheUpstreamsCapARequestIs503WithRetryAfterAtOnce) {
   ScriptedUpstream slow([](const UpstreamRequest& r) {
     UpstreamReply reply = ok("slow");
@@ -292,6 +355,73 @@ TEST(ProxyResilience, OverTheUpstreamsCapARequestIs503WithRetryAfterAtOnce) {
   auto third = fetch(gateway.port(), get("/third"));
   ASSERT_TRUE(third);
   EXPECT_EQ(third->status, 200);
+}
+
+TEST(ProxyResilience, APerTryTimeoutMovesASlowTryToAnotherHost) {
+  ScriptedUpstream slow([](const UpstreamRequest&) {
+    UpstreamReply reply = ok("slow");
+    reply.delay = std::chrono::milliseconds(3000);
+    return reply;
+  });
+  ScriptedUpstream good([](const UpstreamRequest&) { return ok("good"); });
+  // The read timeout (60 s) would wait; the per-try timeout gives up on the slow host's try.
+  Gateway gateway({slow.port(), good.port()},
+                  R"(, "balance": {"policy": "round_robin"}, "outlier_detection": {"enabled": false},
+                     "retry": {"per_try_timeout_ms": 200})");
+  for (int i = 0; i < 2; ++i) {
+    auto r = fetch(gateway.port(), get("/x"), std::chrono::seconds(10));
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200) << i;
+    EXPECT_EQ(r->body, "good") << i;
+  }
+  EXPECT_EQ(slow.requests().size(), 1u);  // one of the two went there first, and moved on
+}
+
+TEST(ProxyResilience, ARetryAfterABackoffReachesTheNextHost) {
+  ScriptedUpstream dying([](const UpstreamRequest&) {
+    UpstreamReply reply;
+    reply.reset = true;
+    return reply;
+  });
+  ScriptedUpstream good([](const UpstreamRequest& r) { return ok("good " + r.request_line()); });
+  Gateway gateway({dying.port(), good.port()},
+                  R"(, "balance": {"policy": "round_robin"}, "outlier_detection": {"enabled": false},
+                     "retry": {"backoff_base_ms": 20, "backoff_max_ms": 100})");
+  for (int i = 0; i < 4; ++i) {
+    auto r = fetch(gateway.port(), get("/b/" + std::to_string(i)), std::chrono::seconds(10));
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200) << i;
+    EXPECT_EQ(r->body, "good GET /b/" + std::to_string(i) + " HTTP/1.1") << i;
+  }
+  EXPECT_GE(dying.requests().size(), 2u);
+}
+
+TEST(ProxyResilience, AClientThatLeavesDuringABackoffCostsNothing) {
+  ScriptedUpstream dying([](const UpstreamRequest&) {
+    UpstreamReply reply;
+    reply.reset = true;
+    return reply;
+  });
+  ScriptedUpstream good([](const UpstreamRequest&) { return ok("good"); });
+  // Waits of 125 ms to 1 s: each client is gone before its retry would go.
+  Gateway gateway({dying.port(), good.port()},
+                  R"(, "balance": {"policy": "round_robin"}, "outlier_detection": {"enabled": false},
+                     "retry": {"backoff_base_ms": 1000, "backoff_max_ms": 1000})");
+  for (std::size_t reached = 0; reached < 3;) {
+    RawClient leaving(gateway.port());
+    ASSERT_TRUE(leaving.send(get("/gone")));
+    if (dying.wait_requests(reached + 1, std::chrono::milliseconds(300))) {
+      ++reached;  // failed there, now waiting to retry: the client leaves
+    } else {
+      ASSERT_TRUE(leaving.read_response());  // round robin sent it to the good host directly
+    }
+  }
+  const std::size_t answered = good.requests().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // every wait has ended by now
+  EXPECT_EQ(good.requests().size(), answered);  // no abandoned request went on
+  auto r = fetch(gateway.port(), get("/after"), std::chrono::seconds(10));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(ProxyResilience, RingHashKeepsEachUserOnOneHostAndSpreadsTheUsers) {

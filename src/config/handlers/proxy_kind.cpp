@@ -22,6 +22,7 @@ struct ProxyHandlerConfig {
   std::vector<std::string> trusted_proxies;  // the top level's, for X-Forwarded-For
   UpstreamRetry retry;                       // the upstream's, the route's keys over it
   std::optional<ProxyFallback> fallback;
+  StaleIfError stale_if_error;
 
   bool operator==(const ProxyHandlerConfig&) const = default;
 };
@@ -55,6 +56,13 @@ ProxyHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& 
   c.retry = upstream->retry;
   handler.object("retry", [&](ObjectReader& r) { read_retry(r, c.retry); });
   handler.object("fallback", [&](ObjectReader& r) { c.fallback = read_fallback(r); });
+  handler.object("stale_if_error", [&](ObjectReader& r) {
+    c.stale_if_error.enabled = true;  // the section's presence
+    r.boolean("enabled", c.stale_if_error.enabled);
+    r.duration_ms("max_age_ms", c.stale_if_error.max_age, IntRange{1, kOneDayMs});
+    r.integer("max_entries", c.stale_if_error.max_entries, IntRange{1, 1000000});
+    r.integer("max_body_bytes", c.stale_if_error.max_body_bytes, IntRange{0, 16 << 20});
+  });
   std::string host = "preserve";
   handler.string("host", host);
   if (host == "preserve") {
@@ -88,6 +96,7 @@ Handler make_handler(const ProxyHandlerConfig& c, const HandlerBuildContext& rou
   proxy->forward = c.forward;
   proxy->retry = c.retry;
   proxy->fallback = c.fallback;
+  proxy->stale_if_error = c.stale_if_error;
   for (const std::string& cidr : c.trusted_proxies) proxy->forward.trusted_proxies.add(cidr);
   return make_proxy_handler(std::move(proxy));
 }

@@ -61,11 +61,13 @@ TEST(UpstreamReader, ReadsBalancingHealthRetriesLimitsAndTheBreaker) {
       "upstreams": {"app": {"servers": [{"address": "127.0.0.1:9001"}],
         "balance": {"policy": "maglev", "hash_on": "cookie:sid", "slow_start_ms": 30000},
         "outlier_detection": {"consecutive_5xx": 7, "consecutive_gateway_failures": 0, "base_ejection_ms": 1000,
-                              "max_ejection_ms": 8000, "max_ejection_percent": 34, "panic_threshold_percent": 20},
+                              "max_ejection_ms": 8000, "max_ejection_percent": 34, "panic_threshold_percent": 20,
+                              "failure_percent": 85, "failure_percent_min_requests": 20, "interval_ms": 5000},
         "health_check": {"path": "/ready", "interval_ms": 2000, "timeout_ms": 300, "healthy_threshold": 1,
                          "unhealthy_threshold": 4, "expected_statuses": [204, "3xx"]},
         "retry": {"on": ["connect_failure"], "statuses": [502, 503], "tries": 3, "non_idempotent": true,
-                  "budget_percent": 50, "budget_min": 1},
+                  "budget_percent": 50, "budget_min": 1, "per_try_timeout_ms": 250, "backoff_base_ms": 25,
+                  "backoff_max_ms": 400},
         "limits": {"max_requests": 100, "max_pending": 10},
         "breaker": "per-host"}}})", "test.json");
   const detail::UpstreamConfig& u = c.upstreams[0];
@@ -91,6 +93,12 @@ TEST(UpstreamReader, ReadsBalancingHealthRetriesLimitsAndTheBreaker) {
   EXPECT_EQ(u.retry.tries, 3u);
   EXPECT_TRUE(u.retry.non_idempotent);
   EXPECT_EQ(u.retry.budget_percent, 50u);
+  EXPECT_EQ(u.retry.per_try_timeout.count(), 250);
+  EXPECT_EQ(u.retry.backoff_base.count(), 25);
+  EXPECT_EQ(u.retry.backoff_max.count(), 400);
+  EXPECT_EQ(u.outlier_detection.failure_percent, 85u);
+  EXPECT_EQ(u.outlier_detection.failure_percent_min_requests, 20u);
+  EXPECT_EQ(u.outlier_detection.interval.count(), 5000);
   EXPECT_EQ(u.limits.max_requests, 100u);
   EXPECT_EQ(u.limits.max_pending, 10u);
   EXPECT_EQ(u.breaker, "per-host");
@@ -128,6 +136,8 @@ TEST(UpstreamReader, RefusesResilienceSettingsThatCannotWork) {
   EXPECT_EQ(at(R"("retry": {"on": ["5xx"]})"), "/upstreams/app/retry/on/0");
   EXPECT_EQ(at(R"("retry": {"tries": 0})"), "/upstreams/app/retry/tries");
   EXPECT_EQ(at(R"("retry": {"statuses": [700]})"), "/upstreams/app/retry/statuses/0");
+  EXPECT_EQ(at(R"("retry": {"backoff_base_ms": 500, "backoff_max_ms": 100})"), "/upstreams/app/retry/backoff_max_ms");
+  EXPECT_EQ(at(R"("outlier_detection": {"failure_percent": 120})"), "/upstreams/app/outlier_detection/failure_percent");
   EXPECT_EQ(at(R"("breaker": "none")"), "/upstreams/app/breaker");  // not in "breakers"
 }
 
@@ -144,6 +154,10 @@ TEST(ProxyKind, ARouteOverridesItsUpstreamsRetryAndMayHaveAFallback) {
   EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}]}},
       "routes": [{"path": "/*p", "handler": {"type": "proxy", "upstream": "app", "fallback": {"status": 99}}}]})").first,
             "/routes/0/handler/fallback/status");
+  EXPECT_EQ(config_failure(R"({"upstreams": {"app": {"servers": [{"address": "a:1"}]}},
+      "routes": [{"path": "/*p", "handler": {"type": "proxy", "upstream": "app",
+                  "stale_if_error": {"max_entries": 0}}}]})").first,
+            "/routes/0/handler/stale_if_error/max_entries");
   EXPECT_EQ(c.routes[0].handler.type(), "proxy");
 }
 

@@ -1,6 +1,7 @@
 #include "upstream/host_selector.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <utility>
 

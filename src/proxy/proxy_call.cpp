@@ -709,6 +709,7 @@ bool ProxyCall::try_next_host(TryFailure failure, std::string_view reason) {
     log_.info("upstream \"{}\" {}: {}; another host in {} ms", pool_.cluster().name(), host_address(), reason,
               std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
     waiting_ = Waiting::kBackoff;
+    backoff_failure_ = failure;
     pool_.wait(backoff_, delay);
     return true;
   }
@@ -735,7 +736,10 @@ void ProxyCall::on_backoff_end() {
       waiting_ = Waiting::kNothing;
       const HostPick next = next_host();
       if (next.host == kNoHost) {
-        fail(502, "UF", "no upstream host left to try");
+        // Nowhere left to go (the other hosts left the rotation meanwhile): the failure that
+        // started the wait is the answer.
+        const bool timeout = backoff_failure_ == TryFailure::kTimeout;
+        fail(timeout ? 504 : 502, timeout ? "UT" : "UC", "no other upstream host to try after a failure");
       } else {
         send_to(next, "backoff over");
       }

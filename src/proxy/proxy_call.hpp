@@ -149,6 +149,7 @@ class ProxyCall final : public ExchangeTask, public UpstreamUser, public Protoco
   bool capped_ = false;            // counted in the cluster's in_flight (limits.max_requests)
   bool pending_ = false;           // counted in the cluster's pending (limits.max_pending)
   bool try_armed_ = false;         // this try's per-try timeout is running (not re-armed by reads)
+  TryFailure backoff_failure_ = TryFailure::kReset;  // what sent the request into its backoff
   Backoff backoff_{*this};
   bool in_budget_ = false;         // counted in the pool's retries in flight
   std::uint8_t tries_ = 0;         // hosts tried, this one included

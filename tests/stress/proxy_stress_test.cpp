@@ -284,7 +284,10 @@ std::uint16_t metrics_port(DaemonProcess& daemon) {
   return static_cast<std::uint16_t>(std::stoi(out.substr(colon + 1)));
 }
 
-// One worker; the chaos upstream with a short read timeout and a small, short-lived pool.
+// One worker; the chaos upstream with a short read timeout and a small, short-lived pool, two
+// hosts (the same scripted upstream twice) so failed tries move on after a backoff or a per-try
+// timeout, outlier detection that ejects and readmits them all the time (panic mode keeps both in
+// use when both are out), and stale answers kept for its GETs.
 std::string stress_config(std::uint16_t good, std::uint16_t chaos) {
   std::string config = R"({
     "listen": ["127.0.0.1:0"],
@@ -293,17 +296,22 @@ std::string stress_config(std::uint16_t good, std::uint16_t chaos) {
                  "linger_ms": 200},
     "upstreams": {
       "good": {"servers": [{"address": "127.0.0.1:GOOD"}]},
-      "chaos": {"servers": [{"address": "127.0.0.1:CHAOS"}],
+      "chaos": {"servers": [{"address": "127.0.0.1:CHAOS"}, {"address": "127.0.0.1:CHAOS"}],
                 "timeouts": {"connect_ms": 1000, "read_ms": 150, "send_ms": 1000},
-                "keepalive": {"idle_per_host": 8, "idle_timeout_ms": 1000}}
+                "keepalive": {"idle_per_host": 8, "idle_timeout_ms": 1000},
+                "retry": {"per_try_timeout_ms": 100, "backoff_base_ms": 10, "backoff_max_ms": 40},
+                "outlier_detection": {"consecutive_5xx": 3, "consecutive_gateway_failures": 3,
+                                      "failure_percent": 30, "failure_percent_min_requests": 5,
+                                      "interval_ms": 300, "base_ejection_ms": 200}}
     },
     "routes": [
       {"path": "/good/*rest", "method": "*", "handler": {"type": "proxy", "upstream": "good"}},
-      {"path": "/chaos/*rest", "method": "*", "handler": {"type": "proxy", "upstream": "chaos"}}
+      {"path": "/chaos/*rest", "method": "*", "handler": {"type": "proxy", "upstream": "chaos",
+                                                          "stale_if_error": {"max_entries": 64}}}
     ]
   })";
   config.replace(config.find("GOOD"), 4, std::to_string(good));
-  config.replace(config.find("CHAOS"), 5, std::to_string(chaos));
+  for (std::size_t at; (at = config.find("CHAOS")) != std::string::npos;) config.replace(at, 5, std::to_string(chaos));
   return config;
 }
 

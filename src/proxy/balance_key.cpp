@@ -1,7 +1,8 @@
 #include "proxy/balance_key.hpp"
 
-#include "http/grammar.hpp"
-#include "upstream/balancer.hpp"
+#include <surge/context.hpp>
+
+#include "upstream/balance_host.hpp"
 
 namespace surge::detail {
 namespace {
@@ -12,47 +13,37 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// RFC 6265 cookie-string: "a=1; b=2", possibly over several Cookie fields.
-std::optional<std::string_view> cookie(const Exchange& ex, std::string_view name) {
-  for (std::size_t i = 0; i < ex.head().header_count; ++i) {
-    if (!iequals(ex.view(ex.header(i).name), "cookie")) continue;
-    std::string_view rest = ex.view(ex.header(i).value);
-    while (!rest.empty()) {
-      const std::size_t semi = rest.find(';');
-      const std::string_view pair = trim(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      const std::size_t eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string_view> header(const Exchange& ex, std::string_view name) {
-  for (std::size_t i = 0; i < ex.head().header_count; ++i) {
-    if (iequals(ex.view(ex.header(i).name), name)) return ex.view(ex.header(i).value);
+// RFC 6265 cookie-string: "a=1; b=2" (a user agent sends one Cookie field).
+std::optional<std::string_view> cookie(const Request& request, std::string_view name) {
+  std::string_view rest = request.header("cookie").value_or(std::string_view());
+  while (!rest.empty()) {
+    const std::size_t semi = rest.find(';');
+    const std::string_view pair = trim(rest.substr(0, semi));
+    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
   }
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<std::uint64_t> balance_key(const Exchange& ex, const UpstreamBalance& balance) {
+std::optional<std::uint64_t> balance_key(Exchange& ex, const UpstreamBalance& balance) {
+  if (balance.hash_on == HashSource::kNone) return std::nullopt;
+  const Request& request = ex.context().request();
   std::optional<std::string_view> key;
   switch (balance.hash_on) {
     case HashSource::kNone:
-      return std::nullopt;
+      break;
     case HashSource::kHeader:
-      key = header(ex, balance.hash_name);
+      key = request.header(balance.hash_name);
       break;
     case HashSource::kCookie:
-      key = cookie(ex, balance.hash_name);
+      key = cookie(request, balance.hash_name);
       break;
-    case HashSource::kParam: {
-      const std::string_view value = ex.param(balance.hash_name);
-      if (!value.empty()) key = value;
+    case HashSource::kParam:
+      key = ex.param(balance.hash_name);
       break;
-    }
     case HashSource::kClientAddress: {
       const PeerAddress& peer = ex.peer();
       key = std::string_view(reinterpret_cast<const char*>(peer.bytes.data()), peer.bytes.size());

@@ -13,6 +13,6 @@ namespace surge::detail {
 /// upstream's balance.hash_on names; nullopt when the policy hashes nothing or the request lacks
 /// the key (that request is balanced by least-request). The client address is the connection's
 /// peer: behind another proxy, hash a header it sets instead.
-std::optional<std::uint64_t> balance_key(const Exchange& exchange, const UpstreamBalance& balance);
+std::optional<std::uint64_t> balance_key(Exchange& exchange, const UpstreamBalance& balance);
 
 }  // namespace surge::detail

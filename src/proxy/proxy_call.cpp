@@ -49,6 +49,14 @@ bool replayable_request(const Exchange& ex) {
   return false;
 }
 
+// One more request under a cap shared by the workers (limits.max_requests, max_pending): false,
+// and nothing counted, when it is full.
+bool take_slot(std::atomic<std::uint32_t>& count, std::uint32_t cap) {
+  if (count.fetch_add(1, std::memory_order_relaxed) < cap) return true;
+  count.fetch_sub(1, std::memory_order_relaxed);
+  return false;
+}
+
 // Keeps a ProxyCall alive across a call into the session, which may end the exchange (and with
 // it the call) before it returns.
 class Hold {
@@ -87,8 +95,7 @@ ProxyCall* ProxyCall::create(Exchange& exchange, const ProxyRoute& route, Cluste
   }
   if (const std::uint32_t cap = pool.cluster().config().limits.max_requests; cap != 0) {
     // Envoy's max_requests: the upstream's load stays bounded whatever the clients do.
-    if (pool.cluster().in_flight().fetch_add(1, std::memory_order_relaxed) >= cap) {
-      pool.cluster().in_flight().fetch_sub(1, std::memory_order_relaxed);
+    if (!take_slot(pool.cluster().in_flight(), cap)) {
       pool.stats().over_limits.add();
       status = 503;
       reason = "upstream at its limit of requests in flight (limits.max_requests)";
@@ -158,8 +165,7 @@ bool ProxyCall::open_connection(HostPick pick, bool fresh_only, int& status, std
   const bool reused = connection_ != nullptr;
   if (connection_ == nullptr) {
     if (const std::uint32_t cap = pool_.cluster().config().limits.max_pending; cap != 0) {
-      if (pool_.cluster().pending().fetch_add(1, std::memory_order_relaxed) >= cap) {
-        pool_.cluster().pending().fetch_sub(1, std::memory_order_relaxed);
+      if (!take_slot(pool_.cluster().pending(), cap)) {
         pool_.stats().over_limits.add();
         settle(HostOutcome::kAbandoned);
         status = 503;

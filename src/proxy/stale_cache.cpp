@@ -16,15 +16,14 @@ std::string stale_key(std::string_view host, std::string_view target) {
   return key;
 }
 
-bool StaleCache::wants(std::string_view key, Clock::time_point now) const {
-  const auto it = entries_.find(std::string(key));
+bool StaleCache::wants(const std::string& key, Clock::time_point now) const {
+  const auto it = entries_.find(key);
   return it == entries_.end() || now - it->second.entry.stored >= kRefresh;
 }
 
-void StaleCache::store(std::string_view key, Entry entry) {
+void StaleCache::store(const std::string& key, Entry entry) {
   if (config_.max_entries == 0 || entry.body.size() > config_.max_body_bytes) return;
-  std::string k(key);
-  if (auto it = entries_.find(k); it != entries_.end()) {
+  if (auto it = entries_.find(key); it != entries_.end()) {
     order_.erase(it->second.position);
     entries_.erase(it);
   }
@@ -32,12 +31,12 @@ void StaleCache::store(std::string_view key, Entry entry) {
     entries_.erase(order_.back());
     order_.pop_back();
   }
-  order_.push_front(k);
-  entries_.emplace(std::move(k), Slot{std::move(entry), order_.begin()});
+  order_.push_front(key);
+  entries_.emplace(key, Slot{std::move(entry), order_.begin()});
 }
 
-const StaleCache::Entry* StaleCache::find(std::string_view key, Clock::time_point now) const {
-  const auto it = entries_.find(std::string(key));
+const StaleCache::Entry* StaleCache::find(const std::string& key, Clock::time_point now) const {
+  const auto it = entries_.find(key);
   if (it == entries_.end() || now - it->second.entry.stored > config_.max_age) return nullptr;
   return &it->second.entry;
 }

@@ -39,10 +39,10 @@ class StaleCache final : public RouteLocal {
   explicit StaleCache(const StaleIfError& config) : config_(config) {}
 
   /// Whether an answer for key stored now would replace nothing fresher than a second.
-  bool wants(std::string_view key, Clock::time_point now) const;
-  void store(std::string_view key, Entry entry);
+  bool wants(const std::string& key, Clock::time_point now) const;
+  void store(const std::string& key, Entry entry);
   /// The answer for key if there is one within max_age, else null.
-  const Entry* find(std::string_view key, Clock::time_point now) const;
+  const Entry* find(const std::string& key, Clock::time_point now) const;
   std::size_t size() const { return entries_.size(); }
 
  private:

@@ -102,12 +102,7 @@ class Balancer final {
   double kept_since(Clock::time_point stamp, Clock::time_point now) const;
   std::uint32_t next_epoch();
 
-  std::uint64_t next_random() {  // splitmix64 (Steele et al., 2014)
-    std::uint64_t z = (rng_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next_random() { return splitmix64(rng_); }
 
   const BalanceTables* tables_;
   BalancePolicy policy_;

@@ -54,7 +54,6 @@ class HostSelector final {
 
   /// Whether the last pick ran in panic mode (for tests and the exporter's view).
   bool panicking() const { return panic_; }
-  const Balancer& balancer() const { return balancer_; }
 
  private:
   struct View;

@@ -134,7 +134,6 @@ class ClusterPool final {
   void settle(HostPick& pick, HostOutcome outcome, int status, spdlog::logger& log) {
     selector_.settle(pick, outcome, status, poller_.now(), log);
   }
-  HostSelector& selector() { return selector_; }
 
   void arm(UpstreamConnection& connection, UpstreamWait what, Clock::time_point now) {
     lists_[static_cast<std::size_t>(what)].arm(connection, now);
@@ -146,12 +145,7 @@ class ClusterPool final {
   /// Wakes waiter after `delay`.
   void wait(UpstreamWaiter& waiter, Clock::duration delay) { waits_.list(delay).arm(waiter, poller_.now()); }
   /// 64 random bits (this worker's own sequence): backoff jitter.
-  std::uint64_t random() {
-    std::uint64_t z = (random_state_ += 0x9e3779b97f4a7c15ULL);  // splitmix64
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t random() { return splitmix64(random_state_); }
   void expire(Clock::time_point now, spdlog::logger* log);
   /// Connections lent or idle.
   std::size_t open_count() const { return open_; }

@@ -326,7 +326,7 @@ TEST(ProxyResilience, StaleIfErrorAnswersAGetWithItsLastGoodResponseWhenTheUpstr
   EXPECT_TRUE(stale->header("Age").has_value());
   EXPECT_EQ(gateway.metrics().value("surge_upstream_stale_served_total"), 1);
   // Nothing kept for another target, a private answer, or a POST: the error is the answer.
-  for (const std::string request : {get("/item?id=2"), get("/private"), post("/item?id=1", "x")}) {
+  for (const std::string& request : {get("/item?id=2"), get("/private"), post("/item?id=1", "x")}) {
     auto r = fetch(gateway.port(), request);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 502) << request;

@@ -88,6 +88,7 @@ set(surge_dep_Boost "Boost 1.81|libboost1.81-dev")
 set(surge_dep_nlohmann_json "nlohmann_json 3.10|nlohmann-json3-dev")
 set(surge_dep_spdlog "spdlog 1.10|libspdlog-dev")
 set(surge_dep_prometheus-cpp "prometheus-cpp COMPONENTS core pull|prometheus-cpp-dev")
+set(surge_dep_ZLIB "ZLIB|zlib1g-dev")
 set(SURGE_FIND_DEPENDENCIES "")
 set(surge_dev_depends "")
 set(surge_seen_namespaces "")
@@ -147,7 +148,7 @@ if(SURGE_DPKG_SHLIBDEPS)
 else()
   # What dpkg-shlibdeps finds on Debian 12.
   set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "libc6, libstdc++6, libgcc-s1, libfmt9, libspdlog1.10-fmt9, \
-libprometheus-cpp-core1.0, libprometheus-cpp-pull1.0")
+libprometheus-cpp-core1.0, libprometheus-cpp-pull1.0, zlib1g, libdeflate0, libzstd1, libbrotli1")
 endif()
 # dpkg treats these as the administrator's: an upgrade never overwrites local changes silently.
 file(WRITE ${PROJECT_BINARY_DIR}/deb/conffiles "${SURGE_INSTALL_CONFDIR}/surge.json\n/etc/logrotate.d/surge\n")
@@ -163,6 +164,8 @@ string(CONCAT CPACK_COMPONENT_DEV_DESCRIPTION
     "The library's development files: headers <surge/...>, static libraries and the CMake\n"
     "package. find_package(surge) and link surge::surge to embed the server with your own\n"
     "handlers and middleware.")
+# Linked by name (src/encoding), not as imported targets: their packages are listed here.
+list(APPEND surge_dev_depends libdeflate-dev libzstd-dev libbrotli-dev)
 list(JOIN surge_dev_depends ", " CPACK_DEBIAN_DEV_PACKAGE_DEPENDS)
 
 include(CPack)

@@ -5,7 +5,7 @@
 set -eu
 
 packages="g++ cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev
-          prometheus-cpp-dev"
+          prometheus-cpp-dev zlib1g-dev libdeflate-dev libzstd-dev libbrotli-dev"
 if [ "${1:-}" = "--test" ]; then
   # nginx-light and prometheus: real peers for the load-balancer and metrics tests;
   # systemd: systemd-analyze checks the unit files; curl/python3: small test helpers;

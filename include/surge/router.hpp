@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <surge/compression.hpp>
 #include <surge/handler.hpp>
 #include <surge/method.hpp>
 #include <surge/middleware.hpp>
@@ -27,6 +29,8 @@ enum class TrailingSlash : std::uint8_t {
 
 struct RouterOptions {
   TrailingSlash trailing_slash = TrailingSlash::kRedirect;
+  /// Response compression for every route that does not set its own. Default: off.
+  CompressionConfig compression;
 };
 
 /// Settings of one route.
@@ -43,6 +47,8 @@ struct RouteOptions {
   /// Context::read_body(), instead of after the whole body is buffered: memory per request stays
   /// bounded by the read buffer, whatever the body's size (uploads, a proxy).
   bool stream_body = false;
+  /// Response compression for this route; unset: RouterOptions::compression.
+  std::optional<CompressionConfig> compression;
 };
 
 /// A prefix and the middleware that apply below it. Groups nest; a group sees the middleware its

@@ -5,6 +5,7 @@
 
 #include <surge/error.hpp>
 
+#include "config/compression_reader.hpp"
 #include "config/handlers/builtin_kinds.hpp"
 #include "config/middleware_reader.hpp"
 #include "config/object_reader.hpp"
@@ -31,6 +32,7 @@ DaemonConfig parse_config(std::string_view json_text, const std::string& file, c
     root.object("middleware", [&](ObjectReader& r) { read_middleware(r, config.middleware); });
     read_protection(root, config);
     read_upstreams(root, config);
+    root.object("compression", [&](ObjectReader& r) { read_compression(r, config.compression); });
     // Last, whatever the order of the file's keys: a handler kind may look names up in every
     // section above (a proxy route names one of the "upstreams").
     read_routes(root, config, kinds);

@@ -2,11 +2,13 @@
 // DaemonConfig: what surged reads from its configuration file.
 
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <surge/builtin_middleware.hpp>
+#include <surge/compression.hpp>
 
 #include "config/handler_kind.hpp"
 #include "metrics/access_log_config.hpp"
@@ -36,6 +38,7 @@ struct RouteConfig {
   std::vector<std::string> rate_limits; // names from DaemonConfig::rate_limits, run in this order
   std::string breaker;                  // a name from DaemonConfig::breakers; "" for none
   std::uint32_t max_in_flight = 0;      // requests in progress per worker on this route; 0: no bound
+  std::optional<CompressionConfig> compression;  // the route's own "compression"; unset: the section's
   std::string json_path;                // where it was read ("/routes/2"), for later errors
 
   bool operator==(const RouteConfig&) const = default;
@@ -94,6 +97,8 @@ struct DaemonConfig {
   AccessLogConfig access_log;
   // "upstreams": named, proxy routes forward to them (README "Proxy"), in name order.
   std::vector<UpstreamConfig> upstreams;
+  // "compression": response compression for every route without its own (off unless present).
+  CompressionConfig compression;
 
   bool operator==(const DaemonConfig&) const = default;
 };

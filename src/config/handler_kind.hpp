@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <surge/compression.hpp>
 #include <surge/handler.hpp>
 
 namespace surge::detail {
@@ -39,6 +40,8 @@ struct HandlerBuildContext {
   const std::vector<std::string>& params;
   const DaemonConfig& config;  // the whole configuration the route belongs to
   const UpstreamHandles* upstreams = nullptr;  // "upstreams", built once per router
+  // The route's response compression (its own, else the section's); null: none.
+  const CompressionConfig* compression = nullptr;
 };
 
 /// One handler as configured: a kind's config, immutable once read. make() may be called once per

@@ -1,5 +1,6 @@
 #include "config/route_reader.hpp"
 
+#include "config/compression_reader.hpp"
 #include "config/handlers/builtin_kinds.hpp"
 
 namespace surge::detail {
@@ -39,6 +40,11 @@ RouteConfig read_route(ObjectReader& r, const DaemonConfig& config, const Handle
   r.strings("rate_limit", route.rate_limits);
   r.string("breaker", route.breaker);
   r.integer("max_in_flight", route.max_in_flight, kRouteInFlight);
+  if (r.has("compression")) {
+    CompressionConfig own = config.compression;  // what the route does not say, the section does
+    r.object("compression", [&](ObjectReader& c) { read_compression(c, own); });
+    route.compression = own;
+  }
   if (!r.has("handler")) r.fail("handler", "required");
   const std::vector<std::string> params = pattern_parameters(route.path);
   const HandlerReadContext context{route.path, params, config};

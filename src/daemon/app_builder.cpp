@@ -18,9 +18,15 @@
 namespace surge::detail {
 namespace {
 
+const CompressionConfig& compression_of(const RouteConfig& route, const DaemonConfig& config) {
+  return route.compression ? *route.compression : config.compression;
+}
+
 Handler make_handler(const RouteConfig& route, const DaemonConfig& config, const UpstreamHandles& upstreams) {
   const std::vector<std::string> params = pattern_parameters(route.path);
-  return route.handler.make(HandlerBuildContext{route.path, params, config, &upstreams});
+  const CompressionConfig& compression = compression_of(route, config);
+  return route.handler.make(HandlerBuildContext{route.path, params, config, &upstreams,
+                                                compression.enabled ? &compression : nullptr});
 }
 
 // Each upstream once per router (its names resolved here, on the main thread): the proxy routes
@@ -202,7 +208,8 @@ Router build_router(const DaemonConfig& config, const std::string& file,
                       RouteOptions{.max_body_bytes = route.max_body_bytes,
                                    .timeout = route.timeout,
                                    .middleware = middleware,
-                                   .stream_body = route.handler.streams_body()});
+                                   .stream_body = route.handler.streams_body(),
+                                   .compression = compression_of(route, config)});
       }
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, route.json_path, e.what());

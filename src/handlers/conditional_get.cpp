@@ -8,6 +8,7 @@
 
 #include "handlers/http_date.hpp"
 #include "http/date_cache.hpp"
+#include "http/grammar.hpp"
 
 namespace surge::detail {
 namespace {
@@ -77,12 +78,6 @@ RangeAnswer evaluate_range_spec(std::string_view spec, std::uint64_t size) {
   }
   if (first >= size) return {RangeKind::kUnsatisfiable};  // 15.5.17; includes any on an empty file
   return {RangeKind::kPart, first, std::min(last, size - 1)};
-}
-
-std::string_view trim_ows(std::string_view s) {
-  const std::size_t first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") + 1 - first);
 }
 
 // RFC 9110 13.1.5: a date matches only when it is exactly the Last-Modified second.

@@ -1,17 +1,20 @@
 #include "handlers/static_files.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <fcntl.h>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
 #include <utility>
 
 #include "handlers/conditional_get.hpp"
-#include "http/grammar.hpp"
+#include "handlers/file_coding.hpp"
 #include "handlers/mime_types.hpp"
+#include "http/exchange.hpp"
+#include "http/grammar.hpp"
 
 namespace surge::detail {
 namespace {
@@ -79,32 +82,57 @@ PreconditionFields read_preconditions(const Request& request, std::string_view e
   return fields;
 }
 
-void add_validators(Response& response, const Validators& v, std::string_view cache_control) {
-  response.add_header("ETag", v.etag());
-  response.add_header("Last-Modified", v.last_modified());
+// The validators of what is answered: the file itself, its precompressed sibling, or a coded
+// copy of the file.
+struct Representation {
+  std::string_view etag;        // the ETag field
+  std::string_view match_etag;  // what If-Match and If-None-Match are compared with
+  std::string_view last_modified;
+  std::int64_t mtime;  // seconds, for If-Modified-Since and If-Unmodified-Since
+};
+
+Validators validators_of(const struct stat& st) {
+  return Validators(static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec,
+                    static_cast<std::uint32_t>(st.st_mtim.tv_nsec));
+}
+
+Representation representation_of(const Validators& v) {
+  return {v.etag(), v.etag(), v.last_modified(), v.mtime()};
+}
+
+void add_validators(Response& response, const Representation& r, std::string_view cache_control) {
+  response.add_header("ETag", r.etag);
+  response.add_header("Last-Modified", r.last_modified);
   if (!cache_control.empty()) response.add_header("Cache-Control", cache_control);
 }
 
-// Sends the regular file fd (ownership passes to the response, or it is closed here).
-void send_file(Context& ctx, int fd, const struct stat& st, std::string_view content_type,
-               std::string_view cache_control) {
-  const Validators v(static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec,
-                     static_cast<std::uint32_t>(st.st_mtim.tv_nsec));
-  const Request& request = ctx.request();
-  Response& response = ctx.response();
-  switch (evaluate_preconditions(read_preconditions(request, v.etag()), v.mtime())) {
+// RFC 9110 13.2.2 steps 1-4 against r. Answers 412, or 304 with the validators and
+// Cache-Control (15.4.5), closing fd, and returns false; true: the caller answers.
+bool preconditions_pass(Context& ctx, int fd, const Representation& r,
+                        std::string_view cache_control) {
+  switch (evaluate_preconditions(read_preconditions(ctx.request(), r.match_etag), r.mtime)) {
     case Precondition::kFailed:
       ::close(fd);
       ctx.text(412, "precondition failed\n");
-      return;
+      return false;
     case Precondition::kNotModified:
       ::close(fd);
-      response.set_status(304);  // RFC 9110 15.4.5: the validators and Cache-Control, no body
-      add_validators(response, v, cache_control);
-      return;
+      ctx.response().set_status(304);
+      add_validators(ctx.response(), r, cache_control);
+      return false;
     case Precondition::kProceed:
       break;
   }
+  return true;
+}
+
+// Sends the regular file fd as it is (ownership passes to the response, or it is closed here).
+void send_file(Context& ctx, int fd, const struct stat& st, std::string_view content_type,
+               std::string_view cache_control) {
+  const Validators v = validators_of(st);
+  if (!preconditions_pass(ctx, fd, representation_of(v), cache_control)) return;
+  const Request& request = ctx.request();
+  Response& response = ctx.response();
   // After the preconditions, and for GET only: HEAD ignores Range (RFC 9110 14.2).
   const RangeAnswer range =
       request.method() == Method::kGet
@@ -120,10 +148,19 @@ void send_file(Context& ctx, int fd, const struct stat& st, std::string_view con
   response.set_status(part ? 206 : 200);
   if (part) response.add_header("Content-Range", ContentRange(range, v.size()).value());
   response.set_content_type(content_type);
-  add_validators(response, v, cache_control);
+  add_validators(response, representation_of(v), cache_control);
   response.add_header("Accept-Ranges", "bytes");
   response.set_file_body(fd, part ? range.first : 0,
                          part ? range.last - range.first + 1 : v.size());
+}
+
+// The head of a coded 200. No Accept-Ranges: ranges are cut from the identity bytes only.
+void start_coded_answer(Response& response, ContentCoding coding, std::string_view content_type,
+                        const Representation& r, std::string_view cache_control) {
+  response.set_status(200);
+  response.set_content_type(content_type);
+  response.add_header("Content-Encoding", coding_name(coding));
+  add_validators(response, r, cache_control);
 }
 
 // "dir" names a directory: send the client to "dir/" (as nginx, 301), so that relative links in
@@ -165,6 +202,24 @@ int classify(int fd, struct stat& st, FileKind& kind) {
   return 0;
 }
 
+std::optional<CompressionPolicy> make_policy(const std::optional<CompressionConfig>& config) {
+  if (!config || !config->enabled) return std::nullopt;
+  try {
+    return CompressionPolicy(*config);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("static files compression: ") + e.what());
+  }
+}
+
+std::array<std::string, kCodingCount> index_siblings(const std::string& index) {
+  std::array<std::string, kCodingCount> names;
+  if (index.empty()) return names;
+  for (std::size_t i = 0; i < kCodingCount; ++i) {
+    names[i] = index + std::string(sibling_suffix(static_cast<ContentCoding>(i)));
+  }
+  return names;
+}
+
 }  // namespace
 
 StaticFiles::StaticFiles(StaticFilesConfig config, PathResolution resolution)
@@ -172,7 +227,16 @@ StaticFiles::StaticFiles(StaticFilesConfig config, PathResolution resolution)
       root_(open_root(config_.root, resolution)),
       cache_control_(config_.max_age.count() > 0
                          ? "max-age=" + std::to_string(config_.max_age.count())
-                         : std::string()) {}
+                         : std::string()),
+      policy_(make_policy(config_.compression)),
+      index_siblings_(index_siblings(config_.index)) {
+  const std::size_t workers = std::max<std::size_t>(config_.workers, 1);
+  const std::uint64_t share = policy_ ? policy_->file_cache_bytes() / workers : 0;
+  if (share == 0) return;
+  caches_.reserve(workers);
+  for (std::size_t i = 0; i < workers; ++i)
+    caches_.push_back(WorkerCache{FileVariantCache(share)});
+}
 
 void StaticFiles::serve(Context& ctx, std::string_view relative_path) const {
   const Method method = ctx.request().method();
@@ -203,8 +267,12 @@ void StaticFiles::serve(Context& ctx, std::string_view relative_path) const {
     return;
   }
   if (kind == FileKind::kRegular) {
-    send_file(ctx, fd, st, mime_type_for(directory_request ? index : relative_path),
-              cache_control_);
+    const std::string_view type = mime_type_for(directory_request ? index : relative_path);
+    if (policy_ && policy_->compresses_type(type)) {
+      serve_compressible(ctx, fd, st, type, {relative_path, index});
+    } else {
+      send_file(ctx, fd, st, type, cache_control_);
+    }
     return;
   }
   ::close(fd);
@@ -213,6 +281,95 @@ void StaticFiles::serve(Context& ctx, std::string_view relative_path) const {
   } else {
     ctx.text(404, kNotFound);
   }
+}
+
+void StaticFiles::serve_compressible(Context& ctx, int fd, const struct stat& st,
+                                     std::string_view content_type, FileName file) const {
+  // Whatever this request gets, another Accept-Encoding might have got another answer (RFC 9110
+  // 12.5.5), and a 304 carries the Vary its 200 would (15.4.5). The engine must add no second
+  // Vary and encode nothing: the coding is settled here.
+  ctx.response().add_header("Vary", "Accept-Encoding");
+  exchange_of(ctx).response().mark_encoding_decided();
+  const FileCodingRequest wants = read_file_coding_request(ctx.request());
+  if (!wants.identity_only) {
+    const CodingRanking ranking = rank_codings(wants.accept, policy_->offer());
+    if (ranking.count > 0) {
+      if (policy_->precompressed() && send_precompressed(ctx, fd, ranking, content_type, file)) {
+        return;
+      }
+      if (send_cached(ctx, fd, st, ranking.order[0], content_type, file)) return;
+    }
+  }
+  send_file(ctx, fd, st, content_type, cache_control_);
+}
+
+// A sibling that cannot be opened (missing, unreadable, leading out of the root) or is not a
+// regular file is as good as absent: -1.
+int StaticFiles::open_sibling(FileName file, ContentCoding coding, struct stat& st) const {
+  const auto opened =
+      file.name.empty() ? root_.open(file.path, sibling_suffix(coding))
+                        : root_.open(file.path, index_siblings_[static_cast<std::size_t>(coding)]);
+  if (!opened) return -1;
+  FileKind kind = FileKind::kOther;
+  if (classify(*opened, st, kind) != 0 || kind != FileKind::kRegular) {
+    ::close(*opened);
+    return -1;
+  }
+  return *opened;
+}
+
+// The first sibling found, in the client's order, answers (fd is closed then); false: none.
+bool StaticFiles::send_precompressed(Context& ctx, int fd, const CodingRanking& ranking,
+                                     std::string_view content_type, FileName file) const {
+  for (std::uint8_t i = 0; i < ranking.count; ++i) {
+    const ContentCoding coding = ranking.order[i];
+    struct stat st {};
+    const int sibling = open_sibling(file, coding, st);
+    if (sibling < 0) continue;
+    ::close(fd);
+    const Validators v = validators_of(st);
+    const DerivedEtag etag = DerivedEtag::of_sibling(v.etag(), coding);
+    const Representation r{etag.value(), etag.value(), v.last_modified(), v.mtime()};
+    if (preconditions_pass(ctx, sibling, r, cache_control_)) {
+      start_coded_answer(ctx.response(), coding, content_type, r, cache_control_);
+      ctx.response().set_file_body(sibling, 0, v.size());
+    }
+    return true;
+  }
+  return false;
+}
+
+// The file in `coding` from this worker's cache (compressed on a miss). The preconditions are
+// the identity's: the copy is the same content, and its weak tag matches If-None-Match alike.
+// false, fd still open: not cached here, or the copy could not be made.
+bool StaticFiles::send_cached(Context& ctx, int fd, const struct stat& st, ContentCoding coding,
+                              std::string_view content_type, FileName file) const {
+  const std::size_t worker = ctx.worker();
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  char path[PATH_MAX];
+  const std::size_t path_size = file.path.size() + file.name.size();
+  if (worker >= caches_.size() || !policy_->compresses_length(size) || path_size > sizeof path) {
+    return false;
+  }
+  std::memcpy(path, file.path.data(), file.path.size());
+  std::memcpy(path + file.path.size(), file.name.data(), file.name.size());
+  const Validators v = validators_of(st);
+  const DerivedEtag etag = DerivedEtag::weak(v.etag());
+  const Representation r{etag.value(), v.etag(), v.last_modified(), v.mtime()};
+  if (!preconditions_pass(ctx, fd, r, cache_control_)) return true;
+  const FileVariantKey key{.path = {path, path_size},
+                           .size = size,
+                           .mtime_seconds = st.st_mtim.tv_sec,
+                           .mtime_nanoseconds = static_cast<std::uint32_t>(st.st_mtim.tv_nsec),
+                           .coding = coding};
+  std::string scratch;
+  const std::string* bytes =
+      coded_copy(caches_[worker].cache, key, policy_->levels().of(coding), fd, scratch);
+  if (bytes == nullptr) return false;
+  ::close(fd);
+  start_coded_answer(ctx.response(), coding, content_type, r, cache_control_);
+  ctx.response().set_body(*bytes);
+  return true;
 }
 
 }  // namespace surge::detail

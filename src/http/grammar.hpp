@@ -51,6 +51,27 @@ constexpr bool is_engine_field(std::string_view name) {
          iequals(name, "connection") || iequals(name, "date") || iequals(name, "server");
 }
 
+/// s without the optional whitespace (SP, HTAB) around it (RFC 9110 5.6.3).
+constexpr std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// Whether the comma-separated list names token (case-insensitively), as a member or as the name
+/// of a "name=value" member: "no-cache, max-age=0" has both no-cache and max-age.
+constexpr bool list_has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view element = trim_ows(list.substr(0, comma));
+    element = trim_ows(element.substr(0, element.find('=')));
+    if (iequals(element, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 /// The value of hex digit c (HEXDIG, either case), or -1.
 constexpr int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -27,12 +27,6 @@ bool may_be_last_chunk(std::string_view pending) {
   return pending.empty() || pending.front() == '0' || pending == "\r";
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // unreserved / sub-delims of RFC 3986, the characters of a reg-name besides pct-encoded.
 bool is_reg_name_char(char c) {
   return is_unreserved(c) || (c != '\0' && std::strchr("!$&'()*+,;=", c) != nullptr);

@@ -15,13 +15,6 @@ bool is_ows(char c) {
   return c == ' ' || c == '\t';
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
 
 std::string_view without_crlf(std::string_view s) {
   return s.substr(0, 2) == "\r\n" ? s.substr(2) : s;

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "http/grammar.hpp"
+
 namespace surge::detail {
 namespace {
 
@@ -62,8 +64,40 @@ void ResponseState::set_stream_body(std::uint64_t length) {
   stream_length_ = length;
 }
 
+std::optional<std::string_view> ResponseState::header(std::string_view name) const {
+  std::optional<std::string_view> found;
+  for_each_header(name, [&](std::string_view value) {
+    if (!found) found = value;
+  });
+  return found;
+}
+
+bool ResponseState::header_name_is(std::string_view a, std::string_view b) { return iequals(a, b); }
+
+void ResponseState::weaken_etag() {
+  std::string_view rest = extra_headers();
+  std::size_t at = 0;
+  while (at < rest.size()) {
+    const std::size_t end = rest.find("\r\n", at);
+    const std::string_view line = rest.substr(at, end == std::string_view::npos ? end : end - at);
+    if (line.size() > 6 && iequals(line.substr(0, 6), "etag: ") && line[6] == '"') {
+      const std::size_t value = at + 6;
+      extra_headers_.prepare(2);
+      char* d = extra_headers_.data();
+      std::memmove(d + value + 2, d + value, extra_headers_.size() - value);
+      d[value] = 'W';
+      d[value + 1] = '/';
+      extra_headers_.commit(2);
+      return;
+    }
+    if (end == std::string_view::npos) return;
+    at = end + 2;
+  }
+}
+
 void ResponseState::clear() {
   status_ = 200;
+  encoding_decided_ = false;
   content_type_.clear();
   extra_headers_.clear();
   body_.clear();
@@ -76,6 +110,7 @@ void ResponseState::reset() {
   status_ = 200;
   answered_ = false;
   close_requested_ = false;
+  encoding_decided_ = false;
   trim_capacity(content_type_);
   trim_capacity(extra_headers_);
   trim_capacity(body_);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 #include "memory/byte_buffer.hpp"
@@ -49,6 +50,28 @@ class ResponseState final {
   /// The handler's fields, each "Name: value\r\n".
   std::string_view extra_headers() const { return extra_headers_.view(); }
   void append_header(std::string_view name, std::string_view value);
+  /// The value of the first of the handler's fields named `name` (case-insensitive), if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+  /// Every handler field named `name`, called with each value (a list may span several lines).
+  template <class F>
+  void for_each_header(std::string_view name, F&& f) const {
+    std::string_view rest = extra_headers();
+    while (!rest.empty()) {
+      const std::size_t end = rest.find("\r\n");
+      const std::string_view line = rest.substr(0, end);
+      const std::size_t colon = line.find(':');
+      if (colon == name.size() && header_name_is(line.substr(0, colon), name)) f(line.substr(colon + 2));
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 2);
+    }
+  }
+  /// Makes a strong ETag field weak ("W/" before it): the bytes it named are about to change
+  /// (an encoding), so it must never match another representation by strong comparison.
+  void weaken_etag();
+  /// Whether the handler decided the response's content coding itself (a prepared answer, a
+  /// precompressed file), so the engine must not encode or add Vary again.
+  bool encoding_decided() const { return encoding_decided_; }
+  void mark_encoding_decided() { encoding_decided_ = true; }
 
   BodyKind body_kind() const { return kind_; }
   ByteBuffer& body() { return body_; }
@@ -64,6 +87,9 @@ class ResponseState final {
   void set_stream_body(std::uint64_t length);
   std::uint64_t stream_length() const { return stream_length_; }
 
+  /// The body is a stream of unknown length from now on (it is being encoded).
+  void set_stream_length_unknown() { stream_length_ = kUnknownLength; }
+
   /// Forgets what was put into the response (an error answer replaces it); a close request stays.
   void clear();
   /// Ready for the next request.
@@ -71,10 +97,12 @@ class ResponseState final {
 
  private:
   void close_file();
+  static bool header_name_is(std::string_view a, std::string_view b);
 
   int status_ = 200;
   bool answered_ = false;
   bool close_requested_ = false;
+  bool encoding_decided_ = false;
   BodyKind kind_ = BodyKind::kBytes;
   ByteBuffer content_type_;
   ByteBuffer extra_headers_;

@@ -2,23 +2,18 @@
 
 #include <surge/context.hpp>
 
+#include "http/grammar.hpp"
 #include "upstream/balance_host.hpp"
 
 namespace surge::detail {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 6265 cookie-string: "a=1; b=2" (a user agent sends one Cookie field).
 std::optional<std::string_view> cookie(const Request& request, std::string_view name) {
   std::string_view rest = request.header("cookie").value_or(std::string_view());
   while (!rest.empty()) {
     const std::size_t semi = rest.find(';');
-    const std::string_view pair = trim(rest.substr(0, semi));
+    const std::string_view pair = trim_ows(rest.substr(0, semi));
     rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
     const std::size_t eq = pair.find('=');
     if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);

@@ -20,12 +20,6 @@ bool hop_by_hop(std::uint16_t f) {
          f == id(field::upgrade);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Whether name is one of the tokens of the Connection fields among fields[0..count).
 bool named_by_connection(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
@@ -66,18 +60,6 @@ std::string_view target_path(std::string_view path, const std::string& strip) {
 
 }  // namespace
 
-bool list_has_token(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    std::string_view element = trim(list.substr(0, comma));
-    element = trim(element.substr(0, element.find('=')));
-    if (iequals(element, token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 std::string_view field_value(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     if (iequals(fields[i].name.in(base), name)) return fields[i].value.in(base);
@@ -93,7 +75,7 @@ std::string_view requested_upgrade(const Exchange& ex) {
       !named_by_connection("upgrade", ex.base(), fields, head.header_count)) {
     return {};
   }
-  return trim(field_value("upgrade", ex.base(), fields, head.header_count));
+  return trim_ows(field_value("upgrade", ex.base(), fields, head.header_count));
 }
 
 UpstreamFraming upstream_framing(const RequestHead& head) {

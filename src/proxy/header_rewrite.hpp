@@ -31,9 +31,6 @@ void write_upstream_head(ByteBuffer& out, const Exchange& exchange, const Forwar
 
 /// The value of the field named `name` among fields[0..count), or empty.
 std::string_view field_value(std::string_view name, const char* base, const HeaderEntry* fields, std::size_t count);
-/// Whether a comma-separated list ("close, upgrade"; "max-age=0, no-store") has token, compared
-/// without case and without any "=value".
-bool list_has_token(std::string_view list, std::string_view token);
 
 /// Whether a response field goes back to the client: not hop-by-hop, not named by the response's
 /// Connection, not the framing (the engine writes it for the client's leg) nor Date and Server

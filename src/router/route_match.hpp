@@ -12,6 +12,7 @@
 namespace surge::detail {
 
 struct RouteEntry;  // a frozen route (router/router_app.hpp)
+class CompressionPolicy;
 
 /// A path parameter bound by the router: the name comes from the frozen route table. A value
 /// taken as it is from the request is kept as an offset into the read buffer, which may move
@@ -44,6 +45,8 @@ struct RouteMatch {
   std::chrono::milliseconds handler_timeout{0};
   /// The route consumes its body as it arrives: its handler runs once the header is complete.
   bool streams_body = false;
+  /// How the route compresses its responses; null: it does not.
+  const CompressionPolicy* compression = nullptr;
   std::array<PathParam, kMaxPathParams> params{};
   std::size_t param_count = 0;
 

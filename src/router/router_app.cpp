@@ -1,7 +1,10 @@
 #include "router/router_app.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include "http/exchange.hpp"
 #include "http/grammar.hpp"
@@ -30,6 +33,21 @@ std::vector<Middleware*> raw(const MiddlewareList& list) {
 
 RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(options) {
   owned_ = table.global;
+  // One frozen policy per distinct configuration: routes configured alike share it.
+  std::vector<std::pair<CompressionConfig, std::shared_ptr<const CompressionPolicy>>> policies;
+  const auto policy_for = [&](const std::optional<CompressionConfig>& own) -> std::shared_ptr<const CompressionPolicy> {
+    const CompressionConfig& config = own ? *own : options_.compression;
+    if (!config.enabled) return nullptr;
+    for (const auto& [seen, policy] : policies) {
+      if (seen == config) return policy;
+    }
+    try {
+      policies.emplace_back(config, std::make_shared<const CompressionPolicy>(config));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("compression/") + e.what());
+    }
+    return policies.back().second;
+  };
   std::array<bool, kMethodCount> anywhere{};
   std::unordered_map<std::string, std::uint32_t> pattern_index;
   for (const RouteSpec& spec : table.routes) {
@@ -48,7 +66,8 @@ RouterApp::RouterApp(const RouteTable& table, RouterOptions options) : options_(
     owned_.insert(owned_.end(), spec.options.middleware.begin(), spec.options.middleware.end());
     routes_.push_back({Chain(std::move(chain), spec.handler), spec.pattern,
                        static_cast<std::uint32_t>(routes_.size()), spec.method,
-                       spec.options.max_body_bytes, spec.options.timeout, spec.options.stream_body});
+                       spec.options.max_body_bytes, spec.options.timeout, spec.options.stream_body,
+                       policy_for(spec.options.compression)});
     patterns_[it->second].routes[static_cast<std::size_t>(spec.method)] =
         static_cast<std::uint32_t>(routes_.size() - 1);
     anywhere[static_cast<std::size_t>(spec.method)] = true;
@@ -140,6 +159,7 @@ RequestError RouterApp::on_header(Exchange& exchange) const {
   match.index = route.index;
   match.handler_timeout = route.timeout;
   match.streams_body = route.stream_body;
+  match.compression = route.compression.get();
   if (!bind_params(exchange, params.data(), count, path_in_buffer)) return RequestError::kBadTarget;
   if (route.max_body_bytes != 0) {
     if (head.has_content_length && head.content_length > route.max_body_bytes) {

@@ -9,6 +9,7 @@
 
 #include <surge/router.hpp>
 
+#include "encoding/compression_policy.hpp"
 #include "http/application.hpp"
 #include "middleware/chain.hpp"
 #include "router/radix_tree.hpp"
@@ -26,6 +27,7 @@ struct RouteEntry {
   std::uint64_t max_body_bytes;
   std::chrono::milliseconds timeout;
   bool stream_body;  // the handler runs at header time and takes the body as it arrives
+  std::shared_ptr<const CompressionPolicy> compression;  // null: responses go as they are
 };
 
 /// Immutable after construction and shared by every worker. on_header() routes the request (the

@@ -304,6 +304,10 @@ Http1Session::Step Http1Session::respond(bool body_unread) {
   ++requests_;
   worker_.stats().requests.add();
   exchange_->run_completion_calls();
+  PooledStreamEncoder encoder;
+  if (const CompressionPolicy* policy = exchange_->route().compression; policy != nullptr) {
+    encoder = worker_.encoding().apply(*policy, *exchange_);
+  }
   const std::uint64_t max_requests = worker_.config().limits.max_requests_per_connection;
   const bool stream = response.body_kind() == BodyKind::kStream;
   // A stream of unknown length to an HTTP/1.0 client ends with the connection.
@@ -325,6 +329,7 @@ Http1Session::Step Http1Session::respond(bool body_unread) {
     // The head goes out now; the task writes the body, and the exchange lives until it ends.
     stream_ = {true, response.stream_length() == ResponseState::kUnknownLength && head.version >= 11,
                close, out_.buffer().size() - out_before, false};
+    encoder_ = std::move(encoder);
     linger_ = body_unread;
     return Step::kFlush;
   }
@@ -354,6 +359,14 @@ Http1Session::Step Http1Session::respond(bool body_unread) {
 
 bool Http1Session::write_body(std::string_view piece) {
   if (!stream_.active || phase_ == Phase::kClosed) return false;
+  if (encoder_ != nullptr) {
+    bool failed = false;
+    piece = worker_.encoding().encode_piece(*encoder_, piece, failed);
+    if (failed) {
+      abort_body();
+      return false;
+    }
+  }
   const std::size_t before = out_.buffer().size();
   if (stream_.chunked) {
     ResponseWriter::write_chunk(out_.buffer(), piece);
@@ -371,6 +384,22 @@ bool Http1Session::write_body(std::string_view piece) {
 
 void Http1Session::end_body() {
   if (!stream_.active || phase_ == Phase::kClosed) return;
+  if (encoder_ != nullptr) {
+    bool failed = false;
+    const std::string_view tail = worker_.encoding().finish(*encoder_, failed);
+    encoder_.reset();
+    if (failed) {
+      abort_body();
+      return;
+    }
+    const std::size_t before = out_.buffer().size();
+    if (stream_.chunked) {
+      ResponseWriter::write_chunk(out_.buffer(), tail);
+    } else {
+      out_.buffer().append(tail);
+    }
+    stream_.bytes += out_.buffer().size() - before;
+  }
   if (stream_.chunked) ResponseWriter::write_last_chunk(out_.buffer());
   const StreamedBody stream = stream_;
   stream_ = {};
@@ -390,6 +419,7 @@ void Http1Session::end_body() {
 void Http1Session::abort_body() {
   if (!stream_.active || phase_ == Phase::kClosed) return;
   stream_ = {};
+  encoder_.reset();
   exchange_->async().task = nullptr;
   worker_.log().warn("{} port {}: closing before the end of a streamed response body", peer_.ip_string(),
                      peer_.port);
@@ -485,6 +515,7 @@ void Http1Session::cancel_task() {
   ExchangeTask* task = exchange_->async().task;
   exchange_->async().task = nullptr;
   stream_ = {};
+  encoder_.reset();
   if (task != nullptr) task->on_cancelled();
 }
 

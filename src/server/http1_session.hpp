@@ -12,6 +12,7 @@
 
 #include "http/exchange.hpp"
 #include "http/request_error.hpp"
+#include "http/response_encoding.hpp"
 #include "memory/byte_buffer.hpp"
 #include "memory/intrusive_list.hpp"
 #include "net/deadline_list.hpp"
@@ -180,6 +181,7 @@ class Http1Session final : public PollTarget,
   Await waiting_ = Await::kNothing;
   Wait wait_ = Wait::kNone;     // the deadline armed
   StreamedBody stream_;
+  PooledStreamEncoder encoder_;  // the streamed body's content coding, when it has one
   bool linger_ = false;         // once the last response is written, read and discard a while
   bool feeding_body_ = false;   // the exchange's task takes the request body as it arrives
   bool body_paused_ = false;    // ... and asked for no more for now

@@ -198,6 +198,7 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     double retry_budget_exhausted = 0, over_limits = 0, no_usable_host = 0, fallbacks = 0, stale_served = 0;
   } up;
   HostTotals hosts;
+  double encoded = 0, encoded_in = 0, encoded_out = 0, encoding_failures = 0;
   std::array<double, static_cast<std::size_t>(CloseReason::kCount)> closed{};
   std::array<double, static_cast<std::size_t>(RequestError::kCount)> rejected{};
   struct PoolTotals {
@@ -231,6 +232,11 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
     up.fallbacks += static_cast<double>(u.fallbacks.value());
     up.stale_served += static_cast<double>(u.stale_served.value());
     pool.worker(w).upstreams().host_stats().for_each([&](const HostStats& h) { hosts.add(h); });
+    const EncodingStats& e = pool.worker(w).encoding_stats();
+    encoded += static_cast<double>(e.encoded.value());
+    encoded_in += static_cast<double>(e.bytes_in.value());
+    encoded_out += static_cast<double>(e.bytes_out.value());
+    encoding_failures += static_cast<double>(e.failures.value());
     buffers.add(s.buffers);
     exchanges.add(s.exchanges);
     connections.add(s.connections);
@@ -307,6 +313,17 @@ void collect_server_metrics(WorkerPool& pool, MetricSink& sink) {
                "Upgrade requests answered 503 at tunnels.max_per_worker.", {}, up.tunnels_refused);
   sink.counter("surge_upstream_tunnel_idle_timeouts_total", "Tunnels closed idle past tunnels.idle_timeout_ms.",
                {}, up.tunnel_idle_timeouts);
+  sink.counter("surge_compressed_responses_total",
+               "Responses compressed per request (handler, proxied and streamed bodies; not prepared answers or "
+               "precompressed files).",
+               {}, encoded);
+  sink.counter("surge_compression_bytes_total", "Body bytes through per-request compression, before and after.",
+               {{"stage", "in"}}, encoded_in);
+  sink.counter("surge_compression_bytes_total", "Body bytes through per-request compression, before and after.",
+               {{"stage", "out"}}, encoded_out);
+  sink.counter("surge_compression_failures_total",
+               "Compression library failures (the response went uncompressed, or a stream was cut).", {},
+               encoding_failures);
   pool_metrics(sink, "buffers", buffers.capacity, buffers.in_use, buffers.misses);
   pool_metrics(sink, "contexts", exchanges.capacity, exchanges.in_use, exchanges.misses);
   pool_metrics(sink, "connections", connections.capacity, connections.in_use, connections.misses);

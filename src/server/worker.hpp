@@ -20,6 +20,7 @@
 #include "http/date_cache.hpp"
 #include "http/exchange.hpp"
 #include "http/request_error.hpp"
+#include "http/response_encoding.hpp"
 #include "http/response_writer.hpp"
 #include "memory/recycling_pool.hpp"
 #include "memory/slab_pool.hpp"
@@ -138,6 +139,10 @@ class Worker final {
   Exchange* acquire_exchange() { return exchanges_.acquire(); }
   void release_exchange(Exchange* exchange) { exchanges_.release(exchange); }
   const ResponseWriter& writer() const { return writer_; }
+  /// Content codings of the responses of routes that compress.
+  ResponseEncoding& encoding() { return encoding_; }
+  /// Any thread (the exporter): the encoding counters.
+  const EncodingStats& encoding_stats() const { return encoding_.stats(); }
   /// The version a request starting now uses; release it when the request is done.
   AppVersion* acquire_app() {
     ++current_->users;
@@ -229,6 +234,7 @@ class Worker final {
   SlabPool buffers_;
   Clock::time_point next_buffer_trim_{};
   RecyclingPool<Exchange> exchanges_;
+  ResponseEncoding encoding_;  // before the sessions: their stream encoders come back to it
   UpstreamPools upstreams_{poller_, buffers_, index_};
   std::unique_ptr<ObjectPool<Http1Session>> sessions_pool_;
   IntrusiveList<Http1Session> sessions_;  // every open session, whatever it waits for

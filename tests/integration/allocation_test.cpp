@@ -84,12 +84,13 @@ std::size_t response_size(std::uint16_t port, const std::string& request) {
 
 class ZeroAllocation : public ::testing::TestWithParam<const char*> {};
 
-// surged's defaults as it serves them: the default routes and middleware, and the request
-// metrics (counters and latency histograms per route) observing every request.
+// surged's defaults as it serves them (or the configuration given): the default routes and
+// middleware, and the request metrics (counters and latency histograms per route) observing
+// every request.
 class DefaultDaemon {
  public:
-  DefaultDaemon() {
-    detail::DaemonConfig daemon = detail::parse_config("{}", "defaults");
+  explicit DefaultDaemon(const std::string& config = "{}") {
+    detail::DaemonConfig daemon = detail::parse_config(config, "defaults");
     auto app = detail::freeze(
         detail::build_router(daemon, "defaults", std::make_shared<detail::Readiness>(), nullptr));
     auto metrics = std::make_shared<detail::RequestMetrics>(daemon.metrics.http, app->route_labels(), 1);
@@ -107,10 +108,10 @@ class DefaultDaemon {
   std::unique_ptr<Server> server_;
 };
 
-TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
-  DefaultDaemon server;
-  const std::string request = get(GetParam());
-  const std::size_t size = response_size(server.port(), request);
+// Sends `request` over 20 keep-alive connections, warms up, then counts the allocations of
+// 100,000 more.
+void expect_no_allocations_serving(std::uint16_t port, const std::string& request, const char* name) {
+  const std::size_t size = response_size(port, request);
   ASSERT_GT(size, 0u);
 
   constexpr int kConnections = 20;
@@ -118,7 +119,7 @@ TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
   constexpr int kMeasured = 5000;  // per connection: 100,000 requests in all, each connection
                                    // below limits.max_requests_per_connection
   int fds[kConnections];
-  for (int& fd : fds) fd = connect_to(server.port());
+  for (int& fd : fds) fd = connect_to(port);
   for (int i = 0; i < kWarmUp; ++i) {
     for (int fd : fds) ASSERT_TRUE(round_trip(fd, request.data(), request.size(), size));
   }
@@ -129,10 +130,15 @@ TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
   const std::uint64_t allocations = allocation_count() - before;
   for (int fd : fds) ::close(fd);
   const double per_request = static_cast<double>(allocations) / (kConnections * kMeasured);
-  RecordProperty("allocations_per_request", std::to_string(per_request));
-  std::printf("%s: %llu allocations over %d keep-alive requests (%.4f per request)\n", GetParam(),
+  ::testing::Test::RecordProperty("allocations_per_request", std::to_string(per_request));
+  std::printf("%s: %llu allocations over %d keep-alive requests (%.4f per request)\n", name,
               static_cast<unsigned long long>(allocations), kConnections * kMeasured, per_request);
   EXPECT_EQ(allocations, 0u);
+}
+
+TEST_P(ZeroAllocation, KeepAliveRequestsAllocateNothingInSteadyState) {
+  DefaultDaemon server;
+  expect_no_allocations_serving(server.port(), get(GetParam()), GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(DefaultRoutes, ZeroAllocation,
@@ -142,6 +148,23 @@ INSTANTIATE_TEST_SUITE_P(DefaultRoutes, ZeroAllocation,
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
+
+// A compressed answer of a fixed route was prepared at start-up: serving it costs the
+// negotiation, and no allocation.
+class ZeroAllocationCompressed : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ZeroAllocationCompressed, PreparedCompressedAnswersAllocateNothing) {
+  std::string body;
+  // Below the pooled 4 KiB output block with its head, so that identity is measured too.
+  while (body.size() < 3000) body += "surge answers this text compressed, prepared once at start-up. ";
+  DefaultDaemon server(R"({"compression": {"enabled": true}, "routes": [
+    {"path": "/text", "handler": {"type": "text", "body": ")" + body + R"("}}]})");
+  const std::string request = get("/text", std::string("Accept-Encoding: ") + GetParam() + "\r\n");
+  const std::string name = std::string("/text ") + GetParam();
+  expect_no_allocations_serving(server.port(), request, name.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Codings, ZeroAllocationCompressed, ::testing::Values("gzip", "br", "zstd", "identity"));
 
 TEST(ZeroAllocationControl, TheCounterSeesAllocationsOnTheServerThreads) {
   // The same measurement against a handler that allocates must count them: the test above can

@@ -12,28 +12,13 @@
 
 #include "config/config_loader.hpp"
 #include "daemon/app_builder.hpp"
+#include "support/configured_server.hpp"
 #include "support/daemon_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
 
 namespace surge::test {
 namespace {
-
-// A server running the routes of a configuration document (other sections as in a test config).
-class ConfiguredServer {
- public:
-  explicit ConfiguredServer(const std::string& json)
-      : config_(detail::parse_config(json, "test.json")),
-        readiness_(std::make_shared<detail::Readiness>()),
-        server_(test_config(), detail::build_router(config_, "test.json", readiness_, nullptr)) {}
-  std::uint16_t port() const { return server_.port(); }
-  detail::Readiness& readiness() { return *readiness_; }
-
- private:
-  detail::DaemonConfig config_;
-  std::shared_ptr<detail::Readiness> readiness_;
-  TestServer server_;
-};
 
 TEST(ConfigRoutes, TextAndJsonTemplatesFillParameters) {
   ConfiguredServer server(R"({"routes": [

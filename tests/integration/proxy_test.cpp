@@ -12,6 +12,7 @@
 #include "support/raw_client.hpp"
 #include "support/scripted_upstream.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 
 namespace surge::test {
 namespace {
@@ -37,17 +38,6 @@ class ProxyServer {
   detail::DaemonConfig config_;
   TestServer server_;
 };
-
-std::string chunked(const std::string& body, std::size_t piece) {
-  std::string out;
-  for (std::size_t at = 0; at < body.size(); at += piece) {
-    const std::string part = body.substr(at, piece);
-    char size[16];
-    std::snprintf(size, sizeof(size), "%zx\r\n", part.size());
-    out += size + part + "\r\n";
-  }
-  return out + "0\r\n\r\n";
-}
 
 std::string pattern(std::size_t size) {
   std::string s(size, 'a');

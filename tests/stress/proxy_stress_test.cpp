@@ -29,6 +29,7 @@
 #include "support/daemon_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/scripted_upstream.hpp"
+#include "support/text.hpp"
 
 namespace surge::test {
 namespace {
@@ -56,17 +57,6 @@ std::string pattern(std::size_t size, std::uint64_t seed) {
 // The body of request n: mostly small, now and then tens of KiB.
 std::string body_for(std::uint64_t n) {
   return pattern(n % 3000 + (n % 7 == 0 ? 40'000 : 0), n);
-}
-
-std::string chunked(const std::string& body, std::size_t piece) {
-  std::string out;
-  for (std::size_t at = 0; at < body.size(); at += piece) {
-    const std::string part = body.substr(at, piece);
-    char size[16];
-    std::snprintf(size, sizeof(size), "%zx\r\n", part.size());
-    out += size + part + "\r\n";
-  }
-  return out + "0\r\n\r\n";
 }
 
 // "/good/17" -> 17 (the last path segment as a number, 0 if none).

@@ -1,13 +1,17 @@
 // "type": "files": serves a directory on a route whose pattern ends in a catch-all.
-//   {"path": "/static/*path", "handler": {"type": "files", "root": "/srv/www", "index": "index.html",
-//    "max_age_s": 0}}
+//   {"path": "/static/*path", "handler": {"type": "files", "root": "/srv/www",
+//    "index": "index.html", "max_age_s": 0}}
+// Its files are compressed by the route's "compression" (precompressed siblings, a cache).
 
 #include <chrono>
 #include <memory>
+#include <utility>
 
+#include "config/daemon_config.hpp"
 #include "config/handler_kind.hpp"
 #include "config/object_reader.hpp"
 #include "handlers/static_files.hpp"
+#include "server/worker_pool.hpp"
 
 namespace surge::detail {
 namespace {
@@ -29,20 +33,28 @@ FilesHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& 
   handler.integer("max_age_s", max_age, IntRange{0, 10LL * 365 * 24 * 3600});
   c.max_age = std::chrono::seconds(max_age);
   if (route.params.empty() || route.pattern.find('*') == std::string_view::npos) {
-    handler.fail("type", "a files route needs a pattern ending in a catch-all, such as /static/*path");
+    handler.fail("type",
+                 "a files route needs a pattern ending in a catch-all, such as /static/*path");
   }
   return c;
 }
 
-// Opens the root now: a root that cannot be opened fails the build (and --check-config).
+// Opens the root now: a root that cannot be opened fails the build (and --check-config). The
+// route's compression decides the coding of its files here: the engine leaves file bodies alone.
 Handler make_handler(const FilesHandlerConfig& c, const HandlerBuildContext& route) {
-  auto files = std::make_shared<const StaticFiles>(StaticFilesConfig{c.root, c.index, c.max_age});
+  StaticFilesConfig config{.root = c.root, .index = c.index, .max_age = c.max_age};
+  if (route.compression != nullptr) config.compression = *route.compression;
+  // Each worker gets its share of the compressed-file cache: as many shares as the daemon starts.
+  config.workers = worker_count(route.config.server);
+  auto files = std::make_shared<const StaticFiles>(std::move(config));
   std::string catch_all = route.params.back();
   return [files, catch_all](Context& ctx) { files->serve(ctx, ctx.param(catch_all)); };
 }
 
 }  // namespace
 
-HandlerKind files_kind() { return handler_kind<FilesHandlerConfig>("files", read_config, make_handler); }
+HandlerKind files_kind() {
+  return handler_kind<FilesHandlerConfig>("files", read_config, make_handler);
+}
 
 }  // namespace surge::detail

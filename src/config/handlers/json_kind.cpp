@@ -28,7 +28,7 @@ JsonHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& r
 
 Handler make_handler(const JsonHandlerConfig& c, const HandlerBuildContext& route) {
   return FixedResponse(c.status, "application/json", c.headers,
-                       BodyTemplate(c.body_json, route.params, BodyTemplate::Escape::kJson));
+                       BodyTemplate(c.body_json, route.params, BodyTemplate::Escape::kJson), route.compression);
 }
 
 }  // namespace

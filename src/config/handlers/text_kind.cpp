@@ -32,7 +32,7 @@ TextHandlerConfig read_config(ObjectReader& handler, const HandlerReadContext& r
 
 Handler make_handler(const TextHandlerConfig& c, const HandlerBuildContext& route) {
   return FixedResponse(c.status, c.content_type, c.headers,
-                       BodyTemplate(c.body, route.params, BodyTemplate::Escape::kNone));
+                       BodyTemplate(c.body, route.params, BodyTemplate::Escape::kNone), route.compression);
 }
 
 }  // namespace

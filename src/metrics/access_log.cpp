@@ -16,6 +16,7 @@
 
 #include "http/exchange.hpp"
 #include "http/grammar.hpp"
+#include "http/peer_text.hpp"
 #include "metrics/access_line.hpp"
 #include "metrics/reopenable_file_sink.hpp"
 
@@ -145,11 +146,9 @@ std::chrono::system_clock::time_point system_now() {
   return std::chrono::system_clock::now();
 }
 
+// Into the worker's buffer: PeerAddress::ip_string() would allocate.
 std::string_view client_text(const PeerAddress& peer, char (&out)[INET6_ADDRSTRLEN]) {
-  // inet_ntop into the worker's buffer: PeerAddress::ip_string() would allocate.
-  const char* text = peer.is_v4 ? ::inet_ntop(AF_INET, peer.bytes.data() + 12, out, sizeof(out))
-                                : ::inet_ntop(AF_INET6, peer.bytes.data(), out, sizeof(out));
-  return text != nullptr ? std::string_view(text) : std::string_view();
+  return peer_ip_text(peer, out);
 }
 
 void read_request(const Exchange& exchange, AccessRecord& record) {

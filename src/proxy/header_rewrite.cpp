@@ -5,6 +5,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "http/grammar.hpp"
+#include "http/peer_text.hpp"
 
 namespace surge::detail {
 namespace {
@@ -46,9 +47,8 @@ void put_field(ByteBuffer& out, std::string_view name, std::string_view value) {
 
 // The client's address without allocating ("10.1.2.3", "2001:db8::1").
 std::string_view address_text(const PeerAddress& peer, char (&text)[INET6_ADDRSTRLEN]) {
-  const void* bytes = peer.is_v4 ? static_cast<const void*>(peer.bytes.data() + 12) : peer.bytes.data();
-  if (inet_ntop(peer.is_v4 ? AF_INET : AF_INET6, bytes, text, sizeof(text)) == nullptr) return "unknown";
-  return text;
+  const std::string_view address = peer_ip_text(peer, text);
+  return address.empty() ? std::string_view("unknown") : address;
 }
 
 std::string_view target_path(std::string_view path, const std::string& strip) {

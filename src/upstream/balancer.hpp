@@ -123,6 +123,9 @@ template <class View>
 std::size_t Balancer::pick(const View& view, std::optional<std::uint64_t> key,
                            Clock::time_point now) {
   if (outstanding_.empty()) return kNoHost;
+  // One host (a service behind its own balancer, a sidecar): every policy picks it when it is
+  // usable; no draw, no cost, no thinning (slow start has nobody to shift load to).
+  if (outstanding_.size() == 1) return view.usable(0) ? 0 : kNoHost;
   switch (policy_) {
     case BalancePolicy::kRoundRobin:
       return pick_round_robin(view);

@@ -239,6 +239,19 @@ TEST(Balancer, SlowStartThinsAReturningHost) {
   }
 }
 
+TEST(Balancer, EveryPolicyPicksTheOnlyHostWhileItIsUsable) {
+  for (const BalancePolicy policy : {BalancePolicy::kRoundRobin, BalancePolicy::kLeastRequest,
+                                     BalancePolicy::kPeakEwma, BalancePolicy::kRingHash, BalancePolicy::kMaglev}) {
+    const BalanceTables tables(equal_hosts(1), policy);
+    Balancer balancer(tables, config_of(policy), 37);
+    FakeView view({1});
+    view.weights[0] = 0.1;  // slow start: with nobody to shift load to, it is not thinned
+    for (std::uint64_t key = 0; key < 100; ++key) EXPECT_EQ(balancer.pick(view, key, kT0), 0u) << name_of(policy);
+    view.refused[0] = true;
+    EXPECT_EQ(balancer.pick(view, 1, kT0), kNoHost) << name_of(policy);
+  }
+}
+
 TEST(Balancer, PeakEwmaAvoidsASlowHostThenTriesItAgainAfterTheDecay) {
   UpstreamBalance config = config_of(BalancePolicy::kPeakEwma);
   config.ewma_decay = seconds(10);

@@ -103,14 +103,18 @@ void EventPoller::run() {
     // not be freed before the round ends, or a later event of the round would call freed memory.
     in_round_ = true;
     // Asio's work first, as its own loop would: what was posted before these events arrived
-    // (a shutdown saying responses must close, say) runs before they are served.
+    // (a shutdown saying responses must close, say) runs before they are served. stopped()
+    // takes the scheduler's mutex: asked only when Asio's work ran, and once per round in the
+    // loop's condition (a target may stop the context while it is served).
+    bool stopped = false;
     for (int i = 0; i < count; ++i) {
       if (events_[i].data.ptr == this) {
         io_.poll();  // handlers, expired timers; one epoll_wait(0) on Asio's set
+        stopped = io_.stopped();
         break;
       }
     }
-    if (!io_.stopped()) deliver(count);
+    if (!stopped) deliver(count);
     in_round_ = false;
     if (after_round_ != nullptr) after_round_(after_context_);
   }

@@ -199,6 +199,9 @@ TEST_F(Async, AFullOffloadQueueAnswers503AtOnce) {
   for (int i = 0; i < 3; ++i) {
     waiting.push_back(std::make_unique<RawClient>(server.port()));
     ASSERT_TRUE(waiting.back()->send(get("/offload-gated")));
+    // The thread must have taken the first job before the others come, or on a busy machine the
+    // third finds the queue full and is refused itself.
+    if (i == 0) ASSERT_TRUE(started_.wait_for(1));
   }
   ASSERT_TRUE(handled_.wait_for(3));  // all three are in the pool, one running, two queued
   auto refused = fetch(server.port(), get("/offload-gated"));

@@ -100,7 +100,7 @@ PooledStreamEncoder ResponseEncoding::apply(const CompressionPolicy& policy, Exc
   if (coding == ContentCoding::kIdentity) return nullptr;
   const int level = policy.levels().of(coding);
   if (kind == BodyKind::kBytes) {
-    scratch_.clear();
+    reuse_scratch();
     if (!buffer_encoder(policy.levels()).encode(coding, response.body().view(), scratch_)) {
       stats_.failures.add();
       return nullptr;
@@ -109,7 +109,6 @@ PooledStreamEncoder ResponseEncoding::apply(const CompressionPolicy& policy, Exc
     stats_.bytes_out.add(scratch_.size());
     response.body().clear();
     response.body().append(scratch_.view());
-    if (scratch_.capacity() > kKeptScratchBytes) scratch_.release();
   } else {
     PooledStreamEncoder encoder(nullptr, StreamEncoderReturn{this});
     if (idle_.empty()) {
@@ -134,8 +133,15 @@ PooledStreamEncoder ResponseEncoding::apply(const CompressionPolicy& policy, Exc
   return nullptr;
 }
 
-std::string_view ResponseEncoding::encode_piece(StreamEncoder& encoder, std::string_view piece, bool& failed) {
+void ResponseEncoding::reuse_scratch() {
+  // What the last body or piece grew it to stays only up to a bound: one large body must not pin
+  // its size to the worker.
+  if (scratch_.capacity() > kKeptScratchBytes) scratch_.release();
   scratch_.clear();
+}
+
+std::string_view ResponseEncoding::encode_piece(StreamEncoder& encoder, std::string_view piece, bool& failed) {
+  reuse_scratch();
   if (!encoder.write(piece, scratch_)) {
     stats_.failures.add();
     failed = true;
@@ -147,7 +153,7 @@ std::string_view ResponseEncoding::encode_piece(StreamEncoder& encoder, std::str
 }
 
 std::string_view ResponseEncoding::finish(StreamEncoder& encoder, bool& failed) {
-  scratch_.clear();
+  reuse_scratch();
   if (!encoder.finish(scratch_)) {
     stats_.failures.add();
     failed = true;

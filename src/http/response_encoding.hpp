@@ -62,6 +62,7 @@ class ResponseEncoding final {
  private:
   friend struct StreamEncoderReturn;
   BufferEncoder& buffer_encoder(const CodingLevels& levels);
+  void reuse_scratch();
   void give_back(StreamEncoder* encoder);
 
   std::vector<std::pair<CodingLevels, std::unique_ptr<BufferEncoder>>> buffer_encoders_;

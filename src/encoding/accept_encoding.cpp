@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <optional>
 
+#include "http/grammar.hpp"
+
 namespace surge::detail {
 namespace {
 
@@ -13,11 +15,6 @@ constexpr int kInvalid = -2;
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
-}
-
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 void skip_ows(std::string_view s, std::size_t& i) {

@@ -314,9 +314,30 @@ json_config = {
 }
 
 
+# --- fuzz_content_coding: FuzzedDataProvider; integers from the end, strings from the front ---
+# From the end: the offer byte, the number of Accept-Encoding lines, the number of cuts, then two
+# bytes per cut; from the front: the lines; what is left in the middle is the body.
+
+def coding_seed(lines, body, cuts, offer=0x07):
+    tail = b"".join(cut.to_bytes(2, "big") for cut in reversed(cuts)) + bytes([len(cuts), len(lines), offer])
+    return "".join(fdp_string(line) for line in lines).encode("latin-1") + body.encode("latin-1") + tail
+
+
+prose = "the quick brown fox jumps over the lazy dog while surge serves it " * 8
+content_coding = {
+    "mixed": coding_seed(["gzip, br;q=0.5", "zstd;q=0"], prose, [10, 100, 300]),
+    "star_refused": coding_seed(["*;q=0, gzip"], prose, [1]),
+    "identity_first": coding_seed(["identity;q=1, gzip;q=0.5"], prose, []),
+    "x_gzip_twice": coding_seed(["x-gzip;q=0", "GZIP"], prose, [0, 0, 50]),
+    "params": coding_seed(['br;level="1,2";q=0.9, zstd ; q = 0.5'], prose, [200]),
+    "empty_body": coding_seed(["gzip, br, zstd"], "", [0]),
+    "offer_reversed": coding_seed(["gzip, br, zstd"], prose, [64], offer=0x3F),
+}
+
 if __name__ == "__main__":
     write_corpus("request_parser", request_parser)
     write_corpus("response_parser", response_parser)
     write_corpus("router", router)
     write_corpus("body_template", body_template)
     write_corpus("json_config", json_config)
+    write_corpus("content_coding", content_coding)

@@ -33,6 +33,9 @@ class CompressionPolicy final {
   bool compresses_length(std::uint64_t length) const {
     return length == kUnknownLength || (length >= min_length_ && length <= max_length_);
   }
+  /// RFC 9110 15.3.5, 15.3.7, 15.4.5: an answer without a body (1xx, 204, 304) or with a part of
+  /// one (206) is never encoded.
+  static bool encodes_status(int status) { return status >= 200 && status != 204 && status != 206 && status != 304; }
   std::uint64_t min_length() const { return min_length_; }
   bool precompressed() const { return precompressed_; }
   std::uint64_t file_cache_bytes() const { return file_cache_bytes_; }

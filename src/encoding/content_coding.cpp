@@ -2,22 +2,9 @@
 
 #include <cstddef>
 
+#include "http/grammar.hpp"
+
 namespace surge::detail {
-namespace {
-
-// Tokens are ASCII (RFC 9110 5.6.2): no locale, no allocation.
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string_view coding_name(ContentCoding coding) {
   switch (coding) {
     case ContentCoding::kGzip:

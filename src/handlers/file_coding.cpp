@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "encoding/buffer_encoder.hpp"
-#include "http/grammar.hpp"
+#include "http/response_encoding.hpp"
 
 namespace surge::detail {
 namespace {
@@ -38,18 +38,10 @@ bool read_whole(int fd, std::uint64_t size, std::string& out) {
 }  // namespace
 
 FileCodingRequest read_file_coding_request(const Request& request) {
+  const CodingRequest wants = read_coding_request(request);
   FileCodingRequest out;
-  for (std::size_t i = 0; i < request.header_count(); ++i) {
-    const HeaderField field = request.header_at(i);
-    if (iequals(field.name, "Accept-Encoding")) {
-      out.accept.add_line(field.value);
-    } else if (iequals(field.name, "Cache-Control") &&
-               list_has_token(field.value, "no-transform")) {
-      out.identity_only = true;
-    } else if (iequals(field.name, "Range") && request.method() == Method::kGet) {
-      out.identity_only = true;
-    }
-  }
+  out.accept = wants.accept;
+  out.identity_only = wants.no_transform || (request.method() == Method::kGet && request.header("Range"));
   return out;
 }
 

@@ -4,12 +4,11 @@
 #include "encoding/compression_policy.hpp"
 #include "http/exchange.hpp"
 #include "http/grammar.hpp"
+#include "http/response_encoding.hpp"
 #include "http/response_state.hpp"
 
 namespace surge::detail {
 namespace {
-
-bool status_has_body_to_encode(int status) { return status >= 200 && status != 204 && status != 206 && status != 304; }
 
 bool has_field(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
@@ -30,7 +29,7 @@ FixedResponse::FixedResponse(int status, std::string content_type,
   if (compression == nullptr || !compression->enabled || !body_.is_static()) return;
   const CompressionPolicy policy(*compression);
   // What the engine would refuse to encode, this does not prepare either (CompressionConfig).
-  if (!status_has_body_to_encode(status_) || !policy.compresses_type(content_type_) ||
+  if (!CompressionPolicy::encodes_status(status_) || !policy.compresses_type(content_type_) ||
       body_.text().size() < policy.min_length() || has_field(headers_, "content-encoding") ||
       has_field(headers_, "vary")) {
     return;
@@ -59,22 +58,15 @@ void FixedResponse::operator()(Context& ctx) const {
     response.set_body(body_.text());
     return;
   }
-  const Request& request = ctx.request();
-  AcceptEncoding accept;
-  bool no_transform = false;
-  for (std::size_t i = 0; i < request.header_count(); ++i) {
-    const HeaderField f = request.header_at(i);
-    if (iequals(f.name, "accept-encoding")) accept.add_line(f.value);
-    if (iequals(f.name, "cache-control")) no_transform = no_transform || list_has_token(f.value, "no-transform");
-  }
+  const CodingRequest wants = read_coding_request(ctx.request());
   ResponseState& state = exchange_of(ctx).response();
   state.mark_encoding_decided();
-  if (no_transform) {
+  if (wants.no_transform) {
     response.set_body(body_.text());
     return;
   }
   response.add_header("Vary", "Accept-Encoding");
-  const ContentCoding coding = accept.choose(encoded_->offer);
+  const ContentCoding coding = wants.accept.choose(encoded_->offer);
   if (coding == ContentCoding::kIdentity) {
     response.set_body(body_.text());
     return;

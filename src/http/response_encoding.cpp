@@ -16,19 +16,9 @@ constexpr std::size_t kIdleEncoders = 16;
 // The scratch buffer keeps this much between responses: one large body does not pin its size.
 constexpr std::size_t kKeptScratchBytes = 256 * 1024;
 
-// RFC 9110 15.3.5, 15.3.7, 15.4.5: no body, or a body that is part of another (206), is never
-// encoded; 1xx never reaches here with a body.
-bool status_may_be_encoded(int status) {
-  return status >= 200 && status != 204 && status != 206 && status != 304;
-}
-
-bool no_transform(const ResponseState& response, const Request& request) {
+bool forbids_transform(const ResponseState& response) {
   bool found = false;
   response.for_each_header("cache-control", [&](std::string_view v) { found = found || list_has_token(v, "no-transform"); });
-  for (std::size_t i = 0; !found && i < request.header_count(); ++i) {
-    const HeaderField f = request.header_at(i);
-    found = iequals(f.name, "cache-control") && list_has_token(f.value, "no-transform");
-  }
   return found;
 }
 
@@ -40,16 +30,20 @@ bool varies_on_encoding(const ResponseState& response) {
   return found;
 }
 
-ContentCoding negotiate(const Request& request, const CodingOffer& offer) {
-  AcceptEncoding accept;
+}  // namespace
+
+CodingRequest read_coding_request(const Request& request) {
+  CodingRequest out;
   for (std::size_t i = 0; i < request.header_count(); ++i) {
     const HeaderField f = request.header_at(i);
-    if (iequals(f.name, "accept-encoding")) accept.add_line(f.value);
+    if (iequals(f.name, "accept-encoding")) {
+      out.accept.add_line(f.value);
+    } else if (iequals(f.name, "cache-control") && list_has_token(f.value, "no-transform")) {
+      out.no_transform = true;
+    }
   }
-  return accept.choose(offer);
+  return out;
 }
-
-}  // namespace
 
 void StreamEncoderReturn::operator()(StreamEncoder* encoder) const {
   if (owner != nullptr) {
@@ -81,7 +75,7 @@ void ResponseEncoding::give_back(StreamEncoder* encoder) {
 PooledStreamEncoder ResponseEncoding::apply(const CompressionPolicy& policy, Exchange& exchange) {
   ResponseState& response = exchange.response();
   const BodyKind kind = response.body_kind();
-  if (response.encoding_decided() || kind == BodyKind::kFile || !status_may_be_encoded(response.status())) {
+  if (response.encoding_decided() || kind == BodyKind::kFile || !CompressionPolicy::encodes_status(response.status())) {
     return nullptr;
   }
   const std::uint64_t length =
@@ -92,11 +86,11 @@ PooledStreamEncoder ResponseEncoding::apply(const CompressionPolicy& policy, Exc
   if (!policy.compresses_type(type) || response.header("content-encoding") || response.header("content-range")) {
     return nullptr;
   }
-  const Request& request = exchange.context().request();
-  if (no_transform(response, request)) return nullptr;
+  const CodingRequest wants = read_coding_request(exchange.context().request());
+  if (wants.no_transform || forbids_transform(response)) return nullptr;
   // From here the answer depends on Accept-Encoding, whatever this request gets (RFC 9110 12.5.5).
   if (!varies_on_encoding(response)) response.append_header("Vary", "Accept-Encoding");
-  const ContentCoding coding = negotiate(request, policy.offer());
+  const ContentCoding coding = wants.accept.choose(policy.offer());
   if (coding == ContentCoding::kIdentity) return nullptr;
   const int level = policy.levels().of(coding);
   if (kind == BodyKind::kBytes) {

@@ -7,6 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include <surge/context.hpp>
+
+#include "encoding/accept_encoding.hpp"
 #include "encoding/buffer_encoder.hpp"
 #include "encoding/compression_policy.hpp"
 #include "encoding/stream_encoder.hpp"
@@ -17,6 +20,14 @@ namespace surge::detail {
 
 class Exchange;
 class ResponseEncoding;
+
+/// What a request says about the coding of its answer: its Accept-Encoding lines, and whether
+/// its Cache-Control says no-transform. One pass over the request's fields.
+struct CodingRequest {
+  AcceptEncoding accept;
+  bool no_transform = false;
+};
+CodingRequest read_coding_request(const Request& request);
 
 /// Gives a stream encoder back to its worker's pool when the response is over.
 struct StreamEncoderReturn {
